@@ -1,0 +1,1 @@
+"""jW-Archiv ingest: junge Welt pages → records → SQLite archive for Datasette."""

@@ -1,0 +1,1 @@
+"""Enrichment of parsed records: datelines → places, agency codes → names, search stems."""

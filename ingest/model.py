@@ -1,0 +1,70 @@
+"""The Article record: the one contract between parsing and storing."""
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+
+PAGE_KINDS = ("online_extra", "print", "blog", "beilage", "other")
+
+
+class PageError(ValueError):
+    """A page that cannot become an article; the message is the reason."""
+
+
+class ListingPage(PageError):
+    """A listing page (edition index, section, letters ...): not an article."""
+
+    def __init__(self, reason: str, items: list[dict] | None = None):
+        super().__init__(reason)
+        self.items = items or []
+
+
+@dataclass
+class Article:
+    url: str | None = None
+    title: str | None = None
+    kicker: str | None = None
+    teaser: str | None = None
+    published: str | None = None  # ISO 8601: date, YYYY-MM, or datetime with Berlin offset
+    print_edition_date: str | None = None
+    print_page: int | None = None
+    section: str | None = None
+    page_kind: str | None = None
+    authors: list[str] = field(default_factory=list)
+    author_place: str | None = None
+    dateline: str | None = None
+    agencies: list[str] = field(default_factory=list)
+    image: str | None = None
+    caption: str | None = None
+    body_markdown: str | None = None
+    paywalled: bool | None = None
+    article_length: int | None = None
+    word_count: int = 0
+    shape: str | None = None  # which dump shape (S1..S7) or "html"
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @property
+    def published_date(self) -> str | None:
+        if self.published and re.match(r"\d{4}-\d{2}-\d{2}", self.published):
+            return self.published[:10]
+        return None
+
+    @property
+    def published_month(self) -> str | None:
+        return self.published[:7] if self.published else None
+
+    @property
+    def article_id(self) -> str | None:
+        """Stable id from the URL's article number, e.g. `artikel-365771`."""
+        from ingest.urls import article_id
+
+        return article_id(self.url) if self.url else None
+
+
+def count_words(text: str | None) -> int:
+    if not text:
+        return 0
+    return len(re.findall(r"\w[\w'’.-]*", text))

@@ -1,0 +1,46 @@
+"""Pages → Article records: decoding, then one parser per page form (text dump, HTML)."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from ingest.model import Article, PageError
+
+_HTML_START = re.compile(rb"^\s*(?:<!doctype html|<html|<head|<body|<article|<div|<p[ >])", re.I)
+
+
+def decode_page(raw: bytes) -> str:
+    """Bytes → text. UTF-8 (with or without BOM) or UTF-16 with BOM; a clear PageError otherwise."""
+    if not raw.strip():
+        raise PageError("empty page")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = raw.decode("utf-16")
+    elif b"\x00" in raw[:4096]:
+        raise PageError("binary content (NUL bytes), not a text page")
+    else:
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as err:
+            raise PageError(
+                f"not UTF-8: byte 0x{raw[err.start]:02x} at offset {err.start} (wrong encoding, e.g. Latin-1?)"
+            ) from None
+    controls = sum(1 for ch in text[:4096] if unicodedata.category(ch) == "Cc" and ch not in "\n\r\t\f")
+    if controls > 8:
+        raise PageError(f"binary content ({controls} control characters), not a text page")
+    if "\ufffd" in text[:4096] and text.count("\ufffd") > 8:
+        raise PageError("garbled text (replacement characters), wrong encoding")
+    return unicodedata.normalize("NFC", text)
+
+
+def is_html(raw: bytes) -> bool:
+    return bool(_HTML_START.match(raw[:2048].lstrip(b"\xef\xbb\xbf")))
+
+
+def parse_page(raw: bytes, url: str | None = None, known_authors: frozenset[str] = frozenset()) -> Article:
+    """One raw page → Article, or PageError (ListingPage for listings) naming the reason."""
+    from ingest.parse.html import parse_html
+    from ingest.parse.text import parse_text
+
+    if is_html(raw):
+        return parse_html(decode_page(raw), url, known_authors)
+    return parse_text(decode_page(raw), url, known_authors)

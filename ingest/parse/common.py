@@ -1,0 +1,282 @@
+"""Markers shared by every page form: header lines, bylines, datelines, agency markers, paywalls, footers."""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+# --- header lines (format guide §1, §2) -------------------------------------------------
+MASTHEAD = re.compile(r"^Gegründet 1947\b")
+MEMBERS = re.compile(r"^Die junge Welt wird von [\d.]+\s*GenossInnen herausgegeben")
+ONLINE_EXTRA = re.compile(r"^Online[ -]Extra$", re.I)
+PROMO_LINES = [
+    re.compile(r"^Drei Wochen (lang )?gratis"),
+    re.compile(r"^Heute \d+ Seiten extra\b"),
+    re.compile(r"^\d+ Ausgaben junge Welt für \d+\s*€"),
+    re.compile(r"^Jetzt (zwei|drei) Wochen gratis testen"),
+    re.compile(r"^Links & bündig: Jetzt bestellen"),
+    re.compile(r"^Rosa-Luxemburg-Konferenz am \d"),
+]
+D1 = re.compile(r"^Aus: Ausgabe vom (\d{1,2})\.(\d{1,2})\.(\d{4}), Seite (\d+)(?: \(([^)]*)\))? / (.+)$")
+D2 = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4}) / (.+?) / Seite (\d+)(?: \(([^)]*)\))?$")
+D3 = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4}), (\d{1,2}):(\d{2})(?::(\d{2}))? / (.+)$")
+D4 = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4}),? (\d{1,2}):(\d{2})(?::(\d{2}))? Uhr$")
+CORPUS_DATE = re.compile(r"^\s*date (\d{4}-\d{2}(?:-\d{2})?)(?=\s|$)\s*")
+
+# Sections of the printed paper; a D3 header naming anything else is a blog.
+PRINT_SECTIONS = {
+    "Titel", "Inland", "Ausland", "Ansichten", "Thema", "Feuilleton", "Sport", "Schwerpunkt",
+    "Aktion", "Leserbriefe", "Wirtschaft", "Kapital & Arbeit", "Medien", "Geschichte",
+    "Natur & Wissenschaft", "Politisches Buch", "Wochenendbeilage", "Reportage", "Interview",
+    "Online Extra", "Kultur", "Abgeschrieben", "Antifaschismus", "Betrieb & Gewerkschaft",
+}
+
+
+def iso_date(d: str, m: str, y: str) -> str | None:
+    try:
+        return date(int(y), int(m), int(d)).isoformat()
+    except ValueError:
+        return None
+
+
+def iso_datetime(d, m, y, hh, mm, ss=None) -> str | None:
+    try:
+        moment = datetime(int(y), int(m), int(d), int(hh), int(mm), int(ss or 0), tzinfo=BERLIN)
+    except ValueError:
+        return None
+    return moment.isoformat()
+
+
+def parse_header(line: str) -> dict | None:
+    """A date/section line (D1–D4) → published, section, print fields, page_kind; else None."""
+    if m := D1.match(line):
+        d, mo, y, page, note, section = m.groups()
+        return _print_header(iso_date(d, mo, y), int(page), note, section, "D1")
+    if m := D2.match(line):
+        d, mo, y, section, page, note = m.groups()
+        return _print_header(iso_date(d, mo, y), int(page), note, section, "D2")
+    if m := D3.match(line):
+        d, mo, y, hh, mi, ss, section = m.groups()
+        section = section.strip()
+        return {"published": iso_datetime(d, mo, y, hh, mi, ss), "section": section, "form": "D3",
+                "page_kind": None if section in PRINT_SECTIONS else "blog"}
+    if m := D4.match(line):
+        d, mo, y, hh, mi, ss = m.groups()
+        return {"published": iso_datetime(d, mo, y, hh, mi, ss), "form": "D4", "page_kind": "other"}
+    return None
+
+
+def _print_header(day, page, note, section, form) -> dict:
+    section = section.strip()
+    supplement = "beilage" in (note or "").lower() or "beilage" in section.lower()
+    return {"published": day, "print_edition_date": day, "print_page": page, "section": section,
+            "page_kind": "beilage" if supplement else "print", "form": form}
+
+
+# --- names and bylines (§4) ---------------------------------------------------------------
+_UPPER = "A-ZÄÖÜÀ-ÞŠŽČĆŁŚŻŃØÅ"
+_LOWER = "a-zäöüßà-ÿšžčćłśżńøå"
+_NAME_TOKEN = re.compile(rf"^(?:[{_UPPER}]\.|(?:[{_UPPER}][{_LOWER}'’]*\.?(?:-[{_UPPER}]?[{_UPPER}{_LOWER}'’]+)*)|(?:[Aa]l-|[Ee]l-|[Dd]’|O’|[Mm]a?c)[{_UPPER}][{_LOWER}'’-]+)$")
+_PARTICLES = {"von", "van", "der", "den", "de", "del", "della", "da", "di", "du", "dos", "das", "zu",
+              "ten", "ter", "la", "le", "bin", "ibn", "y", "e", "al", "el", "vom", "zur"}
+# Capitalised words that start sentences or headlines but never a person's name.
+_NOT_NAMES = {
+    "Der", "Die", "Das", "Den", "Dem", "Des", "Ein", "Eine", "Einer", "Und", "Oder", "Aber", "Mit",
+    "Für", "Gegen", "Nach", "Vor", "Über", "Unter", "Im", "Am", "Zum", "Zur", "Vom", "Bei", "Aus",
+    "Auf", "An", "In", "Wie", "Wer", "Was", "Warum", "Wo", "Wenn", "Weil", "Kein", "Keine", "Nicht",
+    "Neue", "Neuer", "Neues", "Mehr", "Alle", "Alles", "Viele", "Heute", "Gestern", "Morgen", "Hier",
+    "Dort", "So", "Doch", "Nur", "Noch", "Schon", "Auch", "Ja", "Nein", "Es", "Er", "Sie", "Wir", "Ich",
+    "Man", "Dieser", "Diese", "Dieses", "Jetzt", "Dann", "Als", "Ohne", "Um", "Bis", "Seit", "Durch",
+    "Foto", "Fotos", "Interview", "Gespräch", "Kommentar", "Chronik", "Teil", "Seite", "Ausgabe",
+    "Von", "Zu", "Zwischen", "Trotz", "Wegen", "Jahre", "Jahren", "Krieg", "Streik", "Protest",
+}
+_NOUN_ENDINGS = ("ung", "heit", "keit", "schaft", "tion", "ismus", "ität", "nisse", "ungen")
+
+
+def is_person_name(text: str, known_authors: frozenset[str] = frozenset()) -> bool:
+    text = text.strip().rstrip("*").strip()
+    if text in known_authors:
+        return True
+    if not 4 <= len(text) <= 45:
+        return False
+    tokens = text.split()
+    if not 2 <= len(tokens) <= 5:
+        return False
+    if tokens[0].lower() in _PARTICLES or tokens[-1].lower() in _PARTICLES:
+        return False
+    for i, token in enumerate(tokens):
+        if token.lower() in _PARTICLES and 0 < i < len(tokens) - 1:
+            continue
+        if token in _NOT_NAMES or not _NAME_TOKEN.match(token):
+            return False
+        letters = token.rstrip(".")
+        if len(letters) > 1 and not re.search(r"[aeiouyäöüéèáàóíúAEIOUYÄÖÜ]", letters):
+            return False
+    if tokens[0].lower().endswith(_NOUN_ENDINGS):
+        return False
+    return True
+
+
+_PLACE = re.compile(rf"^(?:St\. )?[{_UPPER}][{_LOWER}{_UPPER}'’.-]*(?:[ -](?:am|an der|an|im|upon|on|de|del|el|al|[{_UPPER}][{_LOWER}{_UPPER}'’.-]*)){{0,3}}$")
+
+
+def is_place_name(text: str) -> bool:
+    text = text.strip()
+    return 2 <= len(text) <= 40 and bool(_PLACE.match(text)) and text.split()[0] not in _NOT_NAMES
+
+
+_AGENCY_IN_NAME = re.compile(r"\s*\(([A-Za-z]{2,8}(?:/[A-Za-z]{2,8})*)\)\s*$")
+
+
+def parse_byline(text: str, known_authors: frozenset[str] = frozenset(), *, require_von: bool = False) -> dict | None:
+    """`Von A und B`, `Name, City`, `Name (AFP), City`, `Interview: Name`, `Name*` → authors, place; else None."""
+    text = text.strip()
+    interview = False
+    if text.startswith("Interview:"):
+        interview, text = True, text[len("Interview:"):].strip()
+    has_von = bool(re.match(r"^Von\s", text))
+    if has_von:
+        text = text[4:].strip()
+    elif require_von:
+        return None
+    if not text or len(text) > 120:
+        return None
+    parts = [p.strip() for p in text.split(",")]
+    place = None
+    if len(parts) >= 2 and " und " not in parts[-1] and "/" not in parts[-1]:
+        if len(parts) == 2 or " und " in parts[-2]:
+            place = parts.pop()
+            if not is_place_name(place):
+                return None
+    names_text = ", ".join(parts)
+    agency = None
+    authors = []
+    for name in re.split(r"\s*,\s*|\s+und\s+|\s*/\s*|\s+&\s+", names_text):
+        if m := _AGENCY_IN_NAME.search(name):
+            agency, name = m[1], name[: m.start()]
+        name = name.strip().rstrip("*").strip()
+        if not is_person_name(name, known_authors):
+            return None
+        authors.append(name)
+    if not authors:
+        return None
+    return {"authors": authors, "author_place": place, "byline_agency": agency, "interview": interview}
+
+
+_GLUE = re.compile(rf"(?<=[{_LOWER}*)])(?=[{_UPPER}»„\"“0-9])")
+
+
+def split_glued_byline(line: str, known_authors: frozenset[str] = frozenset()) -> tuple[dict, str] | None:
+    """`Volker Hermsdorf, HavannaDas …` → (byline, `Das …`); None when the line opens with no byline."""
+    for m in _GLUE.finditer(line, 0, min(len(line), 110)):
+        head, rest = line[: m.start()], line[m.start():]
+        byline = parse_byline(head, known_authors)
+        if byline and len(rest.strip()) > 0:
+            return byline, rest
+    return None
+
+
+def split_byline_line(line: str, known_authors: frozenset[str] = frozenset()) -> dict | None:
+    """A byline standing on its own line: `Von …`, `Interview: …`, or a bare name (`Name*`, `Name, City`)."""
+    if line.endswith((".", "!", "?", ":", "…")) and not re.search(r"\b[A-Z]\.$", line):
+        return None
+    return parse_byline(line, known_authors)
+
+
+# --- image lines and captions (§5) -------------------------------------------------------
+IMAGE_FILE = re.compile(r"^\S+\.(?:jpe?g|png|gif|webp)$", re.I)
+PHOTO_CREDIT = re.compile(r"(?:\bFoto(?:s)?:\s*[^.]{1,80}|\bjW-Archiv|\bArchiv)\s*$")
+
+
+# --- dateline (§6) -------------------------------------------------------------------------
+_DATELINE = re.compile(rf"^((?:St\. )?[{_UPPER}][{_LOWER}{_UPPER}'’-]*(?:[ -](?:am|an der|im|upon|on|de|el|al|[{_UPPER}][{_LOWER}{_UPPER}'’-]*)){{0,3}})\.\s+(?=[{_UPPER}»„\"“0-9])")
+_NOT_PLACES = _NOT_NAMES | {"Dr", "Prof", "Nr", "St", "Bzw", "Ca", "Vgl", "Abb", "Tel", "Okay", "Gut", "Stopp",
+                            "Schluss", "Ende", "Aus", "Danke", "Bitte", "Genau", "Richtig", "Falsch", "Klar"}
+
+
+def split_dateline(paragraph: str) -> tuple[str | None, str]:
+    """`Washington. US-Präsident …` → (`Washington`, `US-Präsident …`)."""
+    m = _DATELINE.match(paragraph)
+    if not m:
+        return None, paragraph
+    place = m[1]
+    if place.split()[0].rstrip(".") in _NOT_PLACES or len(place) > 40:
+        return None, paragraph
+    return place, paragraph[m.end():]
+
+
+# --- trailing agency marker (§7) -------------------------------------------------------------
+_MARKER = re.compile(r"\(([A-Za-z]{1,10}(?:\s*/\s*[A-Za-z]{1,10}){0,3})\)\s*$")
+_SENTENCE_END = re.compile(r"[.!?…«»\"“”')\]]\s*$")
+
+
+def split_agency_marker(paragraphs: list[str]) -> tuple[list[str], list[str]]:
+    """Remove the trailing `(dpa/jW)` (same line or own line, maybe doubled) → (paragraphs, tokens)."""
+    paragraphs = list(paragraphs)
+    tokens: list[str] = []
+    while paragraphs:
+        last = paragraphs[-1].strip()
+        m = _MARKER.search(last)
+        if not m:
+            break
+        before = last[: m.start()].rstrip()
+        if before and not _SENTENCE_END.search(before):
+            break
+        found = [t.strip() for t in m[1].split("/")]
+        if tokens and found != tokens:
+            break
+        tokens = found
+        if before:
+            paragraphs[-1] = before
+            break
+        paragraphs.pop()
+    return paragraphs, tokens
+
+
+# --- end of the article: paywall and footer (§8, §9) -------------------------------------------
+ARTICLE_LENGTH = re.compile(r"Artikel-Länge:\s*([\d.]+)\s*Zeichen")
+PAYWALL_OPENINGS = (
+    "Uneingeschränkter Zugriff auf alle Inhalte",
+    "Sie benötigen ein Online-Abo",
+    "Dieser Beitrag ist gesperrt",
+    "Zum Aufrufen dieser Seite",
+    "Alle Inhalte ohne Einschränkung lesen",
+)
+FOOTER_OPENINGS = (
+    "links & bündig gegen rechte Bünde",
+    "Jetzt den kostenlosen jW-Newsletter",
+    "Mehr aus:",
+    "75 für 75",
+    "Weitere Leserbriefe zu diesem Artikel",
+    "Dein Abo zählt",
+    "Abo abschließen",
+)
+_PROMO_AFTER_SPACES = re.compile(r"\s{8,}\S.*$")
+
+
+def find_end(lines: list[str]) -> tuple[int, dict]:
+    """Index of the first line after the article text, and what the tail says (paywall, length)."""
+    tail = {"paywalled": None, "article_length": None, "footer": False}
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if m := ARTICLE_LENGTH.search(stripped):
+            tail["article_length"] = int(m[1].replace(".", ""))
+            tail["paywalled"] = True
+            if stripped[: m.start()].strip():
+                lines[i] = stripped[: m.start()].strip()
+                return i + 1, tail
+            return i, tail
+        if stripped.startswith(PAYWALL_OPENINGS):
+            tail["paywalled"] = True
+            return i, tail
+        if stripped.startswith(FOOTER_OPENINGS) or any(p.match(stripped) for p in PROMO_LINES):
+            tail["footer"] = True
+            return i, tail
+    return len(lines), tail
+
+
+def strip_trailing_promo(line: str) -> str:
+    """`… last sentence.                 10 Wochen junge Welt online lesen …` → `… last sentence.`"""
+    return _PROMO_AFTER_SPACES.sub("", line).rstrip()

@@ -1,0 +1,142 @@
+"""The archive database: every schema fact (tables, columns, indexes, FTS) and the atomic swap of the finished file."""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import sqlite_utils
+
+ARTICLE_COLUMNS = {
+    "id": str, "url": str, "title": str, "kicker": str, "teaser": str,
+    "published": str, "published_date": str, "published_month": str, "published_year": int,
+    "print_edition_date": str, "print_page": int, "section": str, "page_kind": str,
+    "authors": str, "author_place": str, "dateline": str, "place_id": int,
+    "latitude": float, "longitude": float, "agencies": str, "image": str, "caption": str,
+    "body_markdown": str, "paywalled": int, "article_length": int, "word_count": int,
+    "shape": str, "source_path": str, "sha256": str, "search_stems": str,
+}
+FTS_COLUMNS = ["title", "kicker", "teaser", "body_markdown", "search_stems"]
+FTS_TOKENIZE = "unicode61 remove_diacritics 2"
+FACET_INDEXES = [
+    ["section"], ["page_kind"], ["published"], ["published_date"], ["published_month"], ["published_year"],
+    ["dateline"], ["place_id"], ["paywalled"], ["print_edition_date"], ["author_place"],
+]
+EXPRESSION_INDEXES = {"idx_articles_published_day": "date(published)"}
+
+
+def connect(path: str | Path) -> sqlite_utils.Database:
+    return sqlite_utils.Database(sqlite3.connect(str(path)))
+
+
+def create_schema(db: sqlite_utils.Database) -> None:
+    db["sections"].create({"name": str, "articles": int}, pk="name", if_not_exists=True)
+    db["places"].create(
+        {"id": int, "dateline": str, "name": str, "country_code": str, "country": str,
+         "latitude": float, "longitude": float, "population": int, "articles": int},
+        pk="id", if_not_exists=True,
+    )
+    db["agencies"].create({"code": str, "name": str, "kind": str, "articles": int}, pk="code", if_not_exists=True)
+    db["authors"].create({"id": int, "name": str, "articles": int}, pk="id", if_not_exists=True)
+    db["articles"].create(
+        ARTICLE_COLUMNS, pk="id", if_not_exists=True,
+        foreign_keys=[("section", "sections", "name"), ("place_id", "places", "id")],
+    )
+    db["article_authors"].create(
+        {"article_id": str, "author_id": int, "position": int}, pk=("article_id", "author_id"),
+        foreign_keys=[("article_id", "articles", "id"), ("author_id", "authors", "id")], if_not_exists=True,
+    )
+    db["article_agencies"].create(
+        {"article_id": str, "agency_code": str, "position": int}, pk=("article_id", "agency_code"),
+        foreign_keys=[("article_id", "articles", "id"), ("agency_code", "agencies", "code")], if_not_exists=True,
+    )
+    db["aliases"].create({"url": str, "article_id": str, "source_path": str}, pk="url", if_not_exists=True,
+                         foreign_keys=[("article_id", "articles", "id")])
+    db["ingest_errors"].create(
+        {"source_path": str, "sha256": str, "kind": str, "reason": str, "size": int},
+        pk="source_path", if_not_exists=True,
+    )
+
+
+def insert_articles(db: sqlite_utils.Database, rows: Iterable[dict], batch_size: int = 2000) -> None:
+    db["articles"].insert_all(rows, batch_size=batch_size, replace=True)
+
+
+def insert_errors(db: sqlite_utils.Database, errors: Iterable[dict]) -> None:
+    db["ingest_errors"].insert_all(errors, replace=True)
+
+
+def insert_aliases(db: sqlite_utils.Database, aliases: Iterable[dict]) -> None:
+    db["aliases"].insert_all(aliases, replace=True)
+
+
+def finish(db: sqlite_utils.Database, places: dict[int, dict], agencies: dict[str, tuple[str, str]]) -> None:
+    """Lookup tables, many-to-many tables, FTS and indexes, once every article is in."""
+    conn = db.conn
+    conn.execute("DELETE FROM sections")
+    conn.execute("""INSERT INTO sections (name, articles)
+                    SELECT section, count(*) FROM articles WHERE section IS NOT NULL GROUP BY section""")
+    db["places"].insert_all(places.values(), replace=True)
+    conn.execute("UPDATE places SET articles = (SELECT count(*) FROM articles WHERE place_id = places.id)")
+    db["agencies"].insert_all(
+        ({"code": code, "name": name, "kind": kind} for code, (name, kind) in agencies.items()), replace=True
+    )
+    conn.execute("DELETE FROM article_agencies")
+    conn.execute("""INSERT OR IGNORE INTO article_agencies (article_id, agency_code, position)
+                    SELECT articles.id, je.value, je.key FROM articles, json_each(articles.agencies) je""")
+    conn.execute("UPDATE agencies SET articles = (SELECT count(*) FROM article_agencies WHERE agency_code = code)")
+    conn.execute("DELETE FROM article_authors")
+    conn.execute("DELETE FROM authors")
+    conn.execute("""INSERT INTO authors (name) SELECT DISTINCT je.value FROM articles, json_each(articles.authors) je
+                    ORDER BY je.value""")
+    conn.execute("""INSERT OR IGNORE INTO article_authors (article_id, author_id, position)
+                    SELECT articles.id, authors.id, je.key FROM articles, json_each(articles.authors) je
+                    JOIN authors ON authors.name = je.value""")
+    conn.execute("UPDATE authors SET articles = (SELECT count(*) FROM article_authors WHERE author_id = authors.id)")
+    conn.commit()
+    if "articles_fts" in db.table_names():
+        db["articles"].disable_fts()
+    db["articles"].enable_fts(FTS_COLUMNS, tokenize=FTS_TOKENIZE, create_triggers=False, replace=True)
+    for columns in FACET_INDEXES:
+        db["articles"].create_index(columns, if_not_exists=True)
+    for name, expression in EXPRESSION_INDEXES.items():
+        conn.execute(f"CREATE INDEX IF NOT EXISTS {name} ON articles({expression})")
+    for table, column in [("article_authors", "author_id"), ("article_agencies", "agency_code"),
+                          ("aliases", "article_id")]:
+        db[table].create_index([column], if_not_exists=True)
+    conn.execute("ANALYZE")
+    conn.commit()
+
+
+@contextmanager
+def building(target: str | Path) -> Iterator[sqlite_utils.Database]:
+    """A fresh database in a temporary file beside `target`, moved into place only when complete."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f"{target.name}.tmp-{os.getpid()}")
+    for stale in target.parent.glob(f"{target.name}.tmp-*"):
+        stale.unlink()
+    db = connect(tmp)
+    db.conn.execute("PRAGMA journal_mode = OFF")
+    db.conn.execute("PRAGMA synchronous = OFF")
+    try:
+        create_schema(db)
+        yield db
+        db.conn.commit()
+        db.conn.execute("PRAGMA journal_mode = DELETE")
+        db.conn.execute("VACUUM")
+        db.conn.close()
+        with open(tmp, "rb") as finished:
+            os.fsync(finished.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        db.conn.close()
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def json_list(values: list) -> str:
+    return json.dumps(values, ensure_ascii=False)

@@ -1,0 +1,52 @@
+"""junge Welt URLs: canonical form and the stable article id behind every alias."""
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, unquote, urlsplit
+
+_PATTERNS = [
+    (re.compile(r"^/artikel/(\d+)(?:[./]|$)"), lambda m: f"artikel-{m[1]}"),
+    (re.compile(r"^/beilage/art/(\d+)"), lambda m: f"beilage-{m[1]}"),
+    (re.compile(r"^/rlk/de/article/(\d+)"), lambda m: f"rlk-{m[1]}"),
+    (re.compile(r"^/blogs/([^/]+)/(\d+)"), lambda m: f"blog-{m[1]}-{m[2]}"),
+    (re.compile(r"^/(\d{4})/(\d{2})-(\d{2})/(\d+)\.php"), lambda m: f"print-{m[1]}-{m[2]}-{m[3]}-{m[4]}"),
+]
+
+
+def _path_of(url: str) -> str:
+    parts = urlsplit(url if "://" in url or url.startswith("/") else "https://" + url)
+    path = unquote(parts.path)
+    if path.endswith("loginFailed.php"):
+        ref = parse_qs(parts.query).get("ref")
+        if ref:
+            return _path_of(unquote(ref[0]))
+    return path
+
+
+def article_id(url: str) -> str | None:
+    """`…/loginFailed.php?ref=%2Fartikel%2F365771.x.html` and `www.…/artikel/365771.y.html` → `artikel-365771`."""
+    path = _path_of(url.strip())
+    for pattern, make in _PATTERNS:
+        m = pattern.match(path)
+        if m:
+            return make(m)
+    return None
+
+
+def canonical_url(url: str) -> str:
+    """One spelling per page: https, www., the loginFailed wrapper removed."""
+    path = _path_of(url.strip())
+    return "https://www.jungewelt.de" + path
+
+
+def page_kind_from_url(url: str | None) -> str | None:
+    if not url:
+        return None
+    path = _path_of(url)
+    if path.startswith("/beilage/"):
+        return "beilage"
+    if path.startswith("/blogs/"):
+        return "blog"
+    if path.startswith("/rlk/"):
+        return "other"
+    return None

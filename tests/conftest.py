@@ -1,0 +1,82 @@
+"""Shared fixtures: a real archive built from pages, and a real `just serve` on 127.0.0.1."""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "data" / "raw" / "jw-2025-02-12-trump-putin.txt"
+JUST = str(Path(sys.executable).with_name("just"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """`just serve` on a free port, stopped (with its whole process group) when the test ends."""
+
+    def __init__(self, raw: Path, db: Path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = db.with_suffix(".log")
+        self.proc = subprocess.Popen(
+            [JUST, "--set", "raw", str(raw), "--set", "db", str(db), "--set", "port", str(self.port), "serve"],
+            cwd=ROOT, stdout=self.log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log.read_text()[-2000:]}")
+            try:
+                if httpx.get(self.url + "/-/versions.json", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"server did not start: {self.log.read_text()[-2000:]}")
+
+    def get(self, path: str, **kwargs) -> httpx.Response:
+        return httpx.get(self.url + path, timeout=30, **kwargs)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="session")
+def sample_raw(tmp_path_factory) -> Path:
+    """The bundled sample pages plus a hostile page, copied to a scratch raw directory."""
+    raw = tmp_path_factory.mktemp("raw")
+    shutil.copy(SEED, raw / SEED.name)
+    (raw / "hostile.txt").write_text(
+        "Skript im Text: Ein Test\n"
+        "Berlin. Dieser Text enthält <script>document.title='pwned'</script> und "
+        "<img src=x onerror=\"document.title='pwned'\"> als Zeichen, die nie ausgeführt werden dürfen. (jW)\n",
+        encoding="utf-8",
+    )
+    (raw / "empty.txt").write_bytes(b"")
+    return raw
+
+
+@pytest.fixture(scope="session")
+def server(sample_raw, tmp_path_factory):
+    db = tmp_path_factory.mktemp("db") / "archive.db"
+    srv = Server(sample_raw, db)
+    yield srv
+    srv.stop()

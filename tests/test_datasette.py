@@ -1,0 +1,49 @@
+"""The archive served by a real Datasette (`just serve`) on 127.0.0.1: JSON API, facets, canned search, plugins."""
+
+
+def test_search_with_section_facet(server):
+    data = server.get("/archive/articles.json?_search=Telefonat&_facet=section&_shape=objects").json()
+    titles = [row["title"] for row in data["rows"]]
+    assert titles == ["Trump telefoniert mit Putin: Einladung nach Moskau"]
+    section = data["facet_results"]["section"]
+    assert [(r["value"], r["count"]) for r in section["results"]] == [("Ausland", 1)]
+
+
+def test_default_facets_and_sort(server):
+    data = server.get("/archive/articles.json").json()
+    assert set(data["facet_results"]) == {"section", "agencies", "published"}
+    agencies = {r["value"]: r["count"] for r in data["facet_results"]["agencies"]["results"]}
+    assert agencies == {"dpa": 1, "jW": 2}
+    assert "order by published desc" in data["query"]["sql"]
+
+
+def test_canned_search_highlights(server):
+    rows = server.get("/archive/search.json?q=Telefonat&_shape=objects").json()["rows"]
+    assert len(rows) == 1
+    assert "<mark>Telefonat</mark>" in rows[0]["snippet_markdown"]
+    html = server.get("/archive/search?q=Telefonat").text
+    assert "<mark>Telefonat</mark>" in html
+
+
+def test_canned_search_never_500(server):
+    for q in ["", "   ", '"unclosed', "AND", "*", "NEAR(", "a OR", "(((", "^", "-"]:
+        response = server.get("/archive/search.json", params={"q": q})
+        assert response.status_code == 200, (q, response.text[:300])
+
+
+def test_plugins_listed(server):
+    names = {p["name"] for p in server.get("/-/plugins.json").json()}
+    assert {"datasette-cluster-map", "datasette-render-markdown"} <= names
+
+
+def test_row_page_renders_markdown_inert(server):
+    rows = server.get("/archive/articles.json?_search=Skript&_shape=objects").json()["rows"]
+    assert len(rows) == 1
+    html = server.get(f"/archive/articles/{rows[0]['id']}").text
+    assert "<script>document.title" not in html
+    assert "onerror=" not in html.replace("onerror=&#34;", "").replace("onerror=&quot;", "") or "&lt;img" in html
+
+
+def test_ingest_errors_recorded(server):
+    rows = server.get("/archive/ingest_errors.json?_shape=objects").json()["rows"]
+    assert [(r["source_path"], r["reason"]) for r in rows] == [("empty.txt", "empty page")]
