@@ -1,10 +1,18 @@
-"""The build: raw pages → parsed records → enriched rows → the archive file, with a summary."""
+"""The build: raw pages → parsed records → enriched rows → the archive file, with a summary.
+
+Incremental: a page whose bytes the published archive has already parsed is not parsed again; its
+record is taken from the archive's `pages` table. A page whose bytes changed is parsed anew and its
+old record is kept in `article_versions`. Every build writes a complete new file and swaps it in, so
+`build` and `rebuild` give the same articles.
+"""
 from __future__ import annotations
 
+import json
 import re
-import sqlite3
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 from tqdm import tqdm
@@ -18,6 +26,9 @@ from ingest.parse import parse_page
 from ingest.sources.files import RawPage, page_paths, read_page
 from ingest.urls import article_id, canonical_url
 
+# Which id wins when two ids turn out to be one article: the newest URL scheme first.
+_ID_PREFERENCE = ("artikel-", "beilage-", "rlk-", "blog-", "print-", "file-")
+
 
 @dataclass
 class Parsed:
@@ -25,23 +36,31 @@ class Parsed:
     article: Article | None = None
     error: str | None = None
     kind: str | None = None  # "error" or "listing" when no article
+    reused: bool = False
+    kept_previous: str | None = None  # why the previous record stands in for a page that now fails
 
 
 @dataclass
 class Summary:
     pages_read: int = 0
+    pages_parsed: int = 0
+    pages_reused: int = 0
     articles_written: int = 0
     duplicates_merged: int = 0
+    versions_kept: int = 0
     rejected: Counter = field(default_factory=Counter)
     rejected_pages: list[tuple[str, str]] = field(default_factory=list)
 
     def lines(self) -> list[str]:
-        out = [f"pages read:        {self.pages_read}",
+        out = [f"pages read:        {self.pages_read} ({self.pages_parsed} parsed, {self.pages_reused} unchanged)",
                f"articles written:  {self.articles_written}",
                f"duplicates merged: {self.duplicates_merged}",
+               f"old versions kept: {self.versions_kept}",
                f"pages rejected:    {sum(self.rejected.values())}"]
         out += [f"  {count:6d}  {reason}" for reason, count in self.rejected.most_common()]
         out += [f"  {path}: {reason}" for path, reason in self.rejected_pages[:20]]
+        if len(self.rejected_pages) > 20:
+            out.append(f"  … and {len(self.rejected_pages) - 20} more in the table ingest_errors")
         return out
 
 
@@ -56,16 +75,66 @@ def parse_one(page: RawPage, known_authors: frozenset[str]) -> Parsed:
         return Parsed(page, error=f"parser failed: {type(err).__name__}: {err}", kind="error")
 
 
-def known_authors_in(db_path: Path) -> frozenset[str]:
-    if not db_path.exists():
-        return frozenset()
-    try:
-        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-        names = {row[0] for row in conn.execute("SELECT name FROM authors")}
-        conn.close()
-        return frozenset(names)
-    except sqlite3.Error:
-        return frozenset()
+def _encode(parsed: Parsed) -> bytes:
+    payload = parsed.article.to_dict() if parsed.article else {"error": parsed.error, "kind": parsed.kind}
+    if parsed.kept_previous:
+        payload["kept_previous"] = parsed.kept_previous
+    return zlib.compress(json.dumps(payload, ensure_ascii=False).encode("utf-8"))
+
+
+def _decode(page: RawPage, blob: bytes) -> Parsed:
+    payload = json.loads(zlib.decompress(blob))
+    if "error" in payload and "title" not in payload:
+        return Parsed(page, error=payload["error"], kind=payload["kind"], reused=True)
+    kept = payload.pop("kept_previous", None)
+    return Parsed(page, article=Article(**payload), reused=True, kept_previous=kept)
+
+
+def parse_all(raw_dir: Path, previous: dict[str, dict], progress: bool) -> tuple[list[Parsed], list[dict]]:
+    """Every page under raw_dir, parsed or taken unchanged from the previous archive; plus replaced versions."""
+    known = frozenset(
+        name for prev in previous.values() if prev.get("status") == "article" and prev.get("record")
+        for name in json.loads(zlib.decompress(prev["record"])).get("authors", [])
+    )
+    results, versions = [], []
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    for path in tqdm(page_paths(raw_dir), desc="reading pages", unit="page", disable=not progress):
+        rel = path.relative_to(raw_dir).as_posix()
+        try:
+            page = read_page(raw_dir, path)
+        except OSError as err:
+            results.append(Parsed(RawPage(path=rel, data=b""), error=f"unreadable: {err}", kind="error"))
+            continue
+        prev = previous.get(rel)
+        if prev and prev["sha256"] == page.sha256 and prev.get("record"):
+            try:
+                results.append(_decode(page, prev["record"]))
+                continue
+            except (ValueError, TypeError, zlib.error):
+                pass  # an old record we cannot read: parse the page again
+        parsed = parse_one(page, known)
+        if parsed.article is None and prev and prev.get("status") == "article" and prev.get("record"):
+            # a page that now fails keeps the article already ingested from its earlier bytes
+            kept = _decode(RawPage(rel, b"", page.url, page.fetched_at), prev["record"])
+            kept.page.data = page.data
+            kept.kept_previous = parsed.error
+            results.append(kept)
+            continue
+        results.append(parsed)
+        if prev and prev["sha256"] != page.sha256 and prev.get("status") == "article" and prev.get("record"):
+            old = json.loads(zlib.decompress(prev["record"]))
+            versions.append({"article_id": prev["article_id"], "source_path": rel, "sha256": prev["sha256"],
+                             "replaced_at": now, "title": old.get("title"), "teaser": old.get("teaser"),
+                             "published": old.get("published"), "body_markdown": old.get("body_markdown"),
+                             "record": json.dumps(old, ensure_ascii=False)})
+    # a second look at unsigned compact pages, now that every byline in the archive is known
+    seen = known | frozenset(name for r in results if r.article for name in r.article.authors)
+    for i, r in enumerate(results):
+        if r.article and not r.article.authors and r.article.shape in ("S3", "S5"):
+            again = parse_one(r.page, seen)
+            if again.article and again.article.authors:
+                results[i] = again
+    return results, versions
 
 
 def article_key(parsed: Parsed) -> str:
@@ -80,7 +149,60 @@ def completeness(parsed: Parsed) -> tuple:
     """The most complete version of an article wins: full text over paywalled, then more text, more fields."""
     a = parsed.article
     filled = sum(1 for value in a.to_dict().values() if value not in (None, [], ""))
-    return (a.paywalled is not True, len(a.body_markdown or ""), filled, parsed.page.path)
+    return (a.paywalled is not True, len(a.body_markdown or ""), filled, parsed.page.fetched_at or "",
+            parsed.page.path)
+
+
+def _same_article_key(parsed: Parsed) -> tuple | None:
+    """Pages of one article under unrelated ids (old `/2010/08-18/030.php` vs `/artikel/149407…`)."""
+    a = parsed.article
+    if not a.title or not a.published_date or not a.body_markdown:
+        return None
+    title = re.sub(r"\W+", " ", a.title).strip().casefold()
+    body = re.sub(r"\W+", " ", a.body_markdown[:160]).strip().casefold()
+    return (title, a.published_date, body[:120])
+
+
+def _preference(key: str) -> int:
+    return next((i for i, prefix in enumerate(_ID_PREFERENCE) if key.startswith(prefix)), len(_ID_PREFERENCE))
+
+
+def choose_articles(results: list[Parsed], summary: Summary) -> tuple[dict[str, Parsed], list[dict], list[dict]]:
+    """One record per article (the most complete), every URL as an alias, rejected pages as error rows."""
+    groups: dict[str, list[Parsed]] = {}
+    errors: list[dict] = []
+    for r in results:
+        if r.article is None:
+            reason = r.error or "unknown"
+            summary.rejected["listing page" if r.kind == "listing" else reason.split(":")[0]] += 1
+            summary.rejected_pages.append((r.page.path, reason))
+            errors.append({"source_path": r.page.path, "sha256": r.page.sha256, "kind": r.kind,
+                           "reason": reason, "size": len(r.page.data)})
+            continue
+        if r.kept_previous:
+            summary.rejected[f"kept previous version: {r.kept_previous.split(':')[0]}"] += 1
+            summary.rejected_pages.append((r.page.path, r.kept_previous))
+            errors.append({"source_path": r.page.path, "sha256": r.page.sha256, "kind": "kept_previous",
+                           "reason": r.kept_previous, "size": len(r.page.data)})
+        groups.setdefault(article_key(r), []).append(r)
+    # merge ids that hold the same article (same title, day and opening words)
+    by_content: dict[tuple, str] = {}
+    for key in sorted(groups, key=lambda k: (_preference(k), k)):
+        content = _same_article_key(max(groups[key], key=completeness))
+        if content is None:
+            continue
+        if content in by_content:
+            groups[by_content[content]].extend(groups.pop(key))
+        else:
+            by_content[content] = key
+    best, aliases = {}, []
+    for key, members in groups.items():
+        best[key] = max(members, key=completeness)
+        summary.duplicates_merged += len(members) - 1
+        for r in members:
+            if r.article.url:
+                aliases.append({"url": r.article.url, "article_id": key, "source_path": r.page.path})
+    return best, aliases, errors
 
 
 def article_row(key: str, parsed: Parsed) -> dict:
@@ -102,52 +224,25 @@ def article_row(key: str, parsed: Parsed) -> dict:
     }
 
 
-def parse_all(raw_dir: Path, known: frozenset[str], progress: bool) -> list[Parsed]:
-    paths = page_paths(raw_dir)
-    results = []
-    for path in tqdm(paths, desc="parsing pages", unit="page", disable=not progress):
-        try:
-            page = read_page(raw_dir, path)
-        except OSError as err:
-            page = RawPage(path=path.relative_to(raw_dir).as_posix(), data=b"")
-            results.append(Parsed(page, error=f"unreadable: {err}", kind="error"))
-            continue
-        results.append(parse_one(page, known))
-    # a second look at unsigned compact pages, now that every byline of this run is known
-    seen = frozenset(name for r in results if r.article for name in r.article.authors) | known
-    if seen != known:
-        for i, r in enumerate(results):
-            if r.article and not r.article.authors and r.article.shape in ("S3", "S5"):
-                again = parse_one(r.page, seen)
-                if again.article and again.article.authors:
-                    results[i] = again
-    return results
+def page_row(parsed: Parsed, key: str | None) -> dict:
+    status = "article" if parsed.article else parsed.kind
+    return {"source_path": parsed.page.path, "sha256": parsed.page.sha256, "url": parsed.page.url,
+            "fetched_at": parsed.page.fetched_at, "status": status, "article_id": key, "record": _encode(parsed)}
 
 
-def build(raw_dir: str | Path, target: str | Path, progress: bool = True) -> Summary:
+def build(raw_dir: str | Path, target: str | Path, progress: bool = True, incremental: bool = True) -> Summary:
     raw_dir, target = Path(raw_dir), Path(target)
+    if not raw_dir.is_dir():
+        raise SystemExit(f"{raw_dir}: no such directory of raw pages")
     summary = Summary()
-    results = parse_all(raw_dir, known_authors_in(target), progress)
+    previous, old_versions = store.read_previous(target) if incremental else ({}, [])
+    results, new_versions = parse_all(raw_dir, previous, progress)
     summary.pages_read = len(results)
-    best: dict[str, Parsed] = {}
-    aliases: list[dict] = []
-    errors: list[dict] = []
-    for r in results:
-        if r.article is None:
-            reason = r.error or "unknown"
-            summary.rejected[reason.split(":")[0] if r.kind == "error" else "listing page"] += 1
-            summary.rejected_pages.append((r.page.path, reason))
-            errors.append({"source_path": r.page.path, "sha256": r.page.sha256, "kind": r.kind,
-                           "reason": reason, "size": len(r.page.data)})
-            continue
-        key = article_key(r)
-        if r.article.url:
-            aliases.append({"url": r.article.url, "article_id": key, "source_path": r.page.path})
-        if key in best:
-            summary.duplicates_merged += 1
-            if completeness(r) <= completeness(best[key]):
-                continue
-        best[key] = r
+    summary.pages_reused = sum(1 for r in results if r.reused)
+    summary.pages_parsed = summary.pages_read - summary.pages_reused
+    best, aliases, errors = choose_articles(results, summary)
+    key_of = {r.page.path: key for key, r in best.items()}
+    key_of.update({alias["source_path"]: alias["article_id"] for alias in aliases})
     places: dict[int, dict] = {}
     agencies: dict[str, tuple[str, str]] = {}
     with store.building(target) as db:
@@ -167,6 +262,9 @@ def build(raw_dir: str | Path, target: str | Path, progress: bool = True) -> Sum
         store.insert_articles(db, rows)
         store.insert_aliases(db, aliases)
         store.insert_errors(db, errors)
+        store.insert_pages(db, (page_row(r, key_of.get(r.page.path)) for r in results))
+        store.insert_versions(db, old_versions + new_versions)
         store.finish(db, places, agencies)
         summary.articles_written = len(rows)
+        summary.versions_kept = len(old_versions) + len(new_versions)
     return summary

@@ -55,6 +55,16 @@ def create_schema(db: sqlite_utils.Database) -> None:
     )
     db["aliases"].create({"url": str, "article_id": str, "source_path": str}, pk="url", if_not_exists=True,
                          foreign_keys=[("article_id", "articles", "id")])
+    db["pages"].create(
+        {"source_path": str, "sha256": str, "url": str, "fetched_at": str, "status": str, "article_id": str,
+         "record": bytes},
+        pk="source_path", if_not_exists=True,
+    )
+    db["article_versions"].create(
+        {"id": int, "article_id": str, "source_path": str, "sha256": str, "replaced_at": str, "title": str,
+         "teaser": str, "published": str, "body_markdown": str, "record": str},
+        pk="id", if_not_exists=True,
+    )
     db["ingest_errors"].create(
         {"source_path": str, "sha256": str, "kind": str, "reason": str, "size": int},
         pk="source_path", if_not_exists=True,
@@ -71,6 +81,34 @@ def insert_errors(db: sqlite_utils.Database, errors: Iterable[dict]) -> None:
 
 def insert_aliases(db: sqlite_utils.Database, aliases: Iterable[dict]) -> None:
     db["aliases"].insert_all(aliases, replace=True)
+
+
+def insert_pages(db: sqlite_utils.Database, pages: Iterable[dict]) -> None:
+    db["pages"].insert_all(pages, replace=True, batch_size=2000)
+
+
+def insert_versions(db: sqlite_utils.Database, versions: Iterable[dict]) -> None:
+    db["article_versions"].insert_all(versions, batch_size=2000)
+
+
+def read_previous(path: str | Path) -> tuple[dict[str, dict], list[dict]]:
+    """What the published archive already knows: each page's hash and parsed record, and old versions."""
+    path = Path(path)
+    if not path.exists():
+        return {}, []
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn.row_factory = sqlite3.Row
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        pages = {row["source_path"]: dict(row) for row in conn.execute("SELECT * FROM pages")} if "pages" in tables else {}
+        versions = ([dict(row) for row in conn.execute("SELECT * FROM article_versions ORDER BY id")]
+                    if "article_versions" in tables else [])
+        conn.close()
+    except sqlite3.DatabaseError:
+        return {}, []  # an unreadable old archive: build everything anew
+    for version in versions:
+        version.pop("id", None)
+    return pages, versions
 
 
 def finish(db: sqlite_utils.Database, places: dict[int, dict], agencies: dict[str, tuple[str, str]]) -> None:
@@ -105,7 +143,7 @@ def finish(db: sqlite_utils.Database, places: dict[int, dict], agencies: dict[st
     for name, expression in EXPRESSION_INDEXES.items():
         conn.execute(f"CREATE INDEX IF NOT EXISTS {name} ON articles({expression})")
     for table, column in [("article_authors", "author_id"), ("article_agencies", "agency_code"),
-                          ("aliases", "article_id")]:
+                          ("aliases", "article_id"), ("article_versions", "article_id"), ("pages", "article_id")]:
         db[table].create_index([column], if_not_exists=True)
     conn.execute("ANALYZE")
     conn.commit()
