@@ -76,8 +76,10 @@ def _print_header(day, page, note, section, form) -> dict:
 
 
 # --- names and bylines (§4) ---------------------------------------------------------------
-_UPPER = "A-ZÄÖÜÀ-ÞŠŽČĆŁŚŻŃØÅ"
-_LOWER = "a-zäöüßà-ÿšžčćłśżńøå"
+# Latin letters with diacritics (Latin-1 to Extended-B, Extended Additional): Yıldız, Łódź, Şimdi, Nguyễn.
+_LATIN = [chr(c) for c in (*range(0xC0, 0x250), *range(0x1E00, 0x1F00))]
+_UPPER = "A-Z" + "".join(ch for ch in _LATIN if ch.isupper())
+_LOWER = "a-z" + "".join(ch for ch in _LATIN if ch.islower())
 _NAME_TOKEN = re.compile(rf"^(?:[{_UPPER}]\.|(?:[{_UPPER}][{_LOWER}'’]*\.?(?:-[{_UPPER}]?[{_UPPER}{_LOWER}'’]+)*)|(?:[Aa]l-|[Ee]l-|[Dd]’|O’|[Mm]a?c)[{_UPPER}][{_LOWER}'’-]+)$")
 _PARTICLES = {"von", "van", "der", "den", "de", "del", "della", "da", "di", "du", "dos", "das", "zu",
               "ten", "ter", "la", "le", "bin", "ibn", "y", "e", "al", "el", "vom", "zur"}
@@ -187,13 +189,16 @@ def split_byline_line(line: str, known_authors: frozenset[str] = frozenset()) ->
 
 # --- image lines and captions (§5) -------------------------------------------------------
 IMAGE_FILE = re.compile(r"^\S+\.(?:jpe?g|png|gif|webp)$", re.I)
-PHOTO_CREDIT = re.compile(r"(?:\bFoto(?:s)?:\s*[^.]{1,80}|\bjW-Archiv|\bArchiv)\s*$")
+PHOTO_CREDIT = re.compile(r"(?:\bFotos?:\s*(?:(?!\. ).){1,80}|\bjW-Archiv|\bArchiv)\s*$")
 
 
 # --- dateline (§6) -------------------------------------------------------------------------
-_DATELINE = re.compile(rf"^((?:St\. )?[{_UPPER}][{_LOWER}{_UPPER}'’-]*(?:[ -](?:am|an der|im|upon|on|de|el|al|[{_UPPER}][{_LOWER}{_UPPER}'’-]*)){{0,3}})\.\s+(?=[{_UPPER}»„\"“0-9])")
+_DATELINE = re.compile(rf"^((?:St\. )?[{_UPPER}][{_LOWER}{_UPPER}'’-]*(?:[ /-](?:am|an der|im|upon|on|de|el|al|[{_UPPER}][{_LOWER}{_UPPER}'’-]*)){{0,3}}(?: \([{_UPPER}][{_LOWER}]+\))?)\.\s+(?=[{_UPPER}»„\"“0-9])")
 _NOT_PLACES = _NOT_NAMES | {"Dr", "Prof", "Nr", "St", "Bzw", "Ca", "Vgl", "Abb", "Tel", "Okay", "Gut", "Stopp",
                             "Schluss", "Ende", "Aus", "Danke", "Bitte", "Genau", "Richtig", "Falsch", "Klar"}
+
+
+_ARTICLE_PLACES = {"Den Haag", "Den Helder", "Le Mans", "Le Havre", "Los Angeles", "Las Vegas", "El Paso"}
 
 
 def split_dateline(paragraph: str) -> tuple[str | None, str]:
@@ -202,13 +207,31 @@ def split_dateline(paragraph: str) -> tuple[str | None, str]:
     if not m:
         return None, paragraph
     place = m[1]
-    if place.split()[0].rstrip(".") in _NOT_PLACES or len(place) > 40:
+    # `Tel.` alone is an abbreviation, `Tel Aviv.` a place: the stop list applies to one-word places
+    if place in _ARTICLE_PLACES:
+        return place, paragraph[m.end():]
+    if (" " not in place and place in _NOT_PLACES) or place.split()[0] in _NOT_NAMES or len(place) > 40:
         return None, paragraph
     return place, paragraph[m.end():]
 
 
 # --- trailing agency marker (§7) -------------------------------------------------------------
 _MARKER = re.compile(r"\(([A-Za-z]{1,10}(?:\s*/\s*[A-Za-z]{1,10}){0,3})\)\s*$")
+# Sources that sign items; any other token must be an editor's initials (`mme`) to count as a marker,
+# so a closing `(Ende)` or `(SPD)` stays text.
+AGENCIES = {"jw", "dpa", "afp", "ap", "dapd", "ddp", "sid", "reuters", "epd", "kna", "apa", "sda", "ansa",
+            "efe", "pl", "ips", "upi", "adn", "tass", "ria", "xinhua", "irna", "sana", "wafa", "aa", "ots",
+            "red", "bloomberg", "idw", "ntv", "telam", "prensa latina"}
+_INITIALS = re.compile(r"^[a-zäöü]{2,4}$")
+
+
+def is_marker(tokens: list[str]) -> bool:
+    known = [t.lower() in AGENCIES for t in tokens]
+    if all(known):
+        return True
+    if len(tokens) == 1:
+        return bool(_INITIALS.match(tokens[0]))
+    return "jw" in (t.lower() for t in tokens) and all(len(t) <= 8 for t in tokens)
 _SENTENCE_END = re.compile(r"[.!?…«»\"“”')\]]\s*$")
 
 
@@ -225,7 +248,7 @@ def split_agency_marker(paragraphs: list[str]) -> tuple[list[str], list[str]]:
         if before and not _SENTENCE_END.search(before):
             break
         found = [t.strip() for t in m[1].split("/")]
-        if tokens and found != tokens:
+        if not is_marker(found) or (tokens and found != tokens):
             break
         tokens = found
         if before:
@@ -254,6 +277,7 @@ FOOTER_OPENINGS = (
     "Abo abschließen",
 )
 _PROMO_AFTER_SPACES = re.compile(r"\s{8,}\S.*$")
+_PROMO_FOOTER = re.compile(r"^\d+ Wochen junge Welt\b|^\d+ Ausgaben (?:der )?junge[n]? Welt\b")
 
 
 def find_end(lines: list[str]) -> tuple[int, dict]:
@@ -271,7 +295,7 @@ def find_end(lines: list[str]) -> tuple[int, dict]:
         if stripped.startswith(PAYWALL_OPENINGS):
             tail["paywalled"] = True
             return i, tail
-        if stripped.startswith(FOOTER_OPENINGS) or any(p.match(stripped) for p in PROMO_LINES):
+        if stripped.startswith(FOOTER_OPENINGS) or _PROMO_FOOTER.match(stripped) or any(p.match(stripped) for p in PROMO_LINES):
             tail["footer"] = True
             return i, tail
     return len(lines), tail

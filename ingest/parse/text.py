@@ -8,6 +8,8 @@ from ingest.parse import common as c
 from ingest.parse.listing import listing_reason
 from ingest.urls import page_kind_from_url
 
+_CORPUS_CUT = (1990, 2010)  # dump lengths at which the corpus cut the page (§11)
+_LINK_TARGET = re.compile(r"\]\([^)\s]*(?:\s+\"[^\"]*\")?\)")
 _URL_LINE = re.compile(r"^(?:URL:\s*|Quelle:\s*)?(https?://(?:www\.)?jungewelt\.de/\S+)$")
 
 
@@ -53,6 +55,7 @@ def parse_text(text: str, url: str | None = None, known_authors: frozenset[str] 
 
     rest = lines[pos:]
     end, tail = c.find_end(rest)
+    tail["cut_at_limit"] = _CORPUS_CUT[0] <= len(text.rstrip()) <= _CORPUS_CUT[1]
     rest = [c.strip_trailing_promo(line) for line in rest[:end]]
     rest = [line for line in rest if line]
     if article.shape is None:
@@ -181,12 +184,20 @@ def _head(article: Article, lines: list[str], known: frozenset[str]) -> list[str
 
 
 def _is_teaser(line: str) -> bool:
-    return not c.split_dateline(line)[0] and len(line) <= 400 and not line.endswith(("...", "…"))
+    """A sub-headline, not the first paragraph: short, and rarely closed by a full stop (§3)."""
+    if c.split_dateline(line)[0] or len(line) > 300 or line.endswith(("...", "…")):
+        return False
+    if line.endswith("."):
+        return len(line) <= 100 and line.count(". ") <= 1
+    if line.endswith(("!", "«", "\"", "“", ")")):
+        return len(line) <= 160
+    return True
 
 
 def _body(article: Article, lines: list[str], tail: dict) -> None:
     paragraphs = [line for line in lines if line]
-    if paragraphs:
+    # datelines open short desk items; a signed report carries its place in the byline (§6)
+    if paragraphs and not article.authors:
         place, first = c.split_dateline(paragraphs[0])
         if place:
             article.dateline = place
@@ -198,8 +209,13 @@ def _body(article: Article, lines: list[str], tail: dict) -> None:
     article.article_length = tail["article_length"]
     if tail["paywalled"]:
         article.paywalled = True
-    elif paragraphs and (paragraphs[-1].endswith(("...", "…")) or not c._SENTENCE_END.search(paragraphs[-1])) and not article.agencies:
+    elif tail["footer"] or article.agencies:
+        article.paywalled = False  # the article's end is on the page
+    elif not paragraphs or paragraphs[-1].endswith(("...", "…")) or not c._SENTENCE_END.search(paragraphs[-1]):
         article.paywalled = None  # cut off: the page's end is not in the dump
+    elif tail.get("cut_at_limit"):
+        article.paywalled = None  # the corpus keeps ~2000 characters; a cut may fall on a full stop
     else:
         article.paywalled = False
-    article.word_count = count_words(article.body_markdown)
+    # words of the text a reader sees: Markdown link targets are not words
+    article.word_count = count_words(_LINK_TARGET.sub("]", article.body_markdown or ""))
