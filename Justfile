@@ -30,6 +30,44 @@ serve:
 parse path:
     python -m ingest parse {{path}}
 
+# fetch today's edition index and its articles into data/raw/crawl/ (e.g. `just crawl --since 2025-02-01`)
+crawl *args:
+    python -m ingest crawl --out {{raw}}/crawl {{args}}
+
+# data quality of the archive: articles per year and section, share of each field filled, pages rejected
+report *args:
+    python -m ingest report --db {{db}} {{args}}
+
 # run the test suite
 test *args:
     python -m pytest -q {{args}}
+
+# (needs `pip install -e '.[bench]'` and wrk; extra args go to bench/run.py, e.g. `just bench --sizes 100000 --runs 1`)
+# synthetic archives of 100k and 1M articles: build rate, then our Datasette next to plain Datasette under wrk → bench/README.md
+bench *args:
+    python -m bench.run {{args}}
+    -just bench-search
+
+# precision and recall of the German search next to a plain unicode61 index → bench/results/search_quality.json
+bench-search:
+    python bench/search_quality.py
+
+# What a published image installs: Datasette and the plugins pinned as in pyproject.toml (tests/test_publish.py
+# checks), plus this project itself, because plugins/ import the `ingest` package (German stemming).
+publish_dir := "build/publish"
+publish_opts := "-m metadata.yml --plugins-dir plugins --template-dir templates --static project:" + publish_dir + "/project --install datasette==0.65.5 --install datasette-cluster-map==0.18.2 --install datasette-leaflet==0.2.2 --install datasette-render-markdown==2.2.1 --install datasette-atom==0.9 --install /app/project"
+
+# build the archive if stale and stage the `ingest` package for the image (publishers copy --static dirs into it)
+_publishable:
+    if [ ! -f {{db}} ] || [ -n "$(find {{raw}} -newer {{db}} -type f | head -1)" ]; then python -m ingest build --raw {{raw}} --db {{db}}; fi
+    rm -rf {{publish_dir}}/project && mkdir -p {{publish_dir}}/project
+    cp pyproject.toml {{publish_dir}}/project/ && tar -c --exclude=__pycache__ ingest | tar -x -C {{publish_dir}}/project
+
+# publish the archive read-only to Google Cloud Run (needs gcloud, logged in); extra args go to `datasette publish cloudrun`
+publish service="jw-archiv" *args: _publishable
+    datasette publish cloudrun {{db}} --service {{service}} {{publish_opts}} --extra-options '{{settings}}' --version-note "jw-archiv $(git describe --always --dirty 2>/dev/null || echo unknown)" {{args}}
+
+# publish the archive read-only to Fly (needs flyctl, logged in); `just publish-fly APP --generate-dir DIR` only writes the files
+# (cloudrun turns force_https_urls on by itself; Fly's proxy speaks HTTPS to readers and HTTP to Datasette too)
+publish-fly app="jw-archiv" *args: _publishable
+    datasette publish fly {{db}} --app {{app}} {{publish_opts}} --extra-options '{{settings}} --setting force_https_urls on' --version-note "jw-archiv $(git describe --always --dirty 2>/dev/null || echo unknown)" {{args}}

@@ -7,6 +7,7 @@ old record is kept in `article_versions`. Every build writes a complete new file
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import zlib
@@ -20,7 +21,7 @@ from tqdm import tqdm
 from ingest import store
 from ingest.enrich.agencies import agency_name
 from ingest.enrich.places import geocode
-from ingest.enrich.stems import german_stems
+from ingest.enrich.stems import NAME_VARIANTS, german_stems
 from ingest.model import Article, ListingPage, PageError
 from ingest.parse import parse_page
 from ingest.sources.files import RawPage, page_paths, read_page
@@ -37,6 +38,7 @@ class Parsed:
     error: str | None = None
     kind: str | None = None  # "error" or "listing" when no article
     reused: bool = False
+    items: list[dict] = field(default_factory=list)  # a listing page's items (title, teaser, byline, link …)
     kept_previous: str | None = None  # why the previous record stands in for a page that now fails
 
 
@@ -68,7 +70,7 @@ def parse_one(page: RawPage, known_authors: frozenset[str]) -> Parsed:
     try:
         return Parsed(page, article=parse_page(page.data, page.url, known_authors))
     except ListingPage as listing:
-        return Parsed(page, error=str(listing), kind="listing")
+        return Parsed(page, error=str(listing), kind="listing", items=listing.items)
     except PageError as err:
         return Parsed(page, error=str(err), kind="error")
     except Exception as err:  # a parser bug must not stop the build: record it with the page
@@ -76,7 +78,8 @@ def parse_one(page: RawPage, known_authors: frozenset[str]) -> Parsed:
 
 
 def _encode(parsed: Parsed) -> bytes:
-    payload = parsed.article.to_dict() if parsed.article else {"error": parsed.error, "kind": parsed.kind}
+    payload = parsed.article.to_dict() if parsed.article else {"error": parsed.error, "kind": parsed.kind,
+                                                               "items": parsed.items}
     if parsed.kept_previous:
         payload["kept_previous"] = parsed.kept_previous
     return zlib.compress(json.dumps(payload, ensure_ascii=False).encode("utf-8"))
@@ -85,7 +88,8 @@ def _encode(parsed: Parsed) -> bytes:
 def _decode(page: RawPage, blob: bytes) -> Parsed:
     payload = json.loads(zlib.decompress(blob))
     if "error" in payload and "title" not in payload:
-        return Parsed(page, error=payload["error"], kind=payload["kind"], reused=True)
+        return Parsed(page, error=payload["error"], kind=payload["kind"], items=payload.get("items") or [],
+                      reused=True)
     kept = payload.pop("kept_previous", None)
     return Parsed(page, article=Article(**payload), reused=True, kept_previous=kept)
 
@@ -205,6 +209,37 @@ def choose_articles(results: list[Parsed], summary: Summary) -> tuple[dict[str, 
     return best, aliases, errors
 
 
+def listing_items(results: list[Parsed]) -> list[dict]:
+    """Items of every listing page, with the id of the article each links to."""
+    rows = []
+    for r in results:
+        for n, item in enumerate(r.items):
+            link = item.get("link")
+            rows.append({"source_path": r.page.path, "position": n, "title": item.get("title"),
+                         "kicker": item.get("kicker"), "teaser": item.get("teaser"),
+                         "authors": store.json_list(item.get("authors") or []),
+                         "author_place": item.get("author_place"), "date": item.get("date"), "link": link,
+                         "article_id": article_id(link) if link else None})
+    return rows
+
+
+def fill_gaps_from_listings(best: dict[str, Parsed], items: list[dict]) -> None:
+    """An article seen only behind a paywall may lack kicker, teaser or byline that a listing shows."""
+    for item in items:
+        parsed = best.get(item["article_id"]) if item["article_id"] else None
+        if parsed is None:
+            continue
+        # a copy: the page's own record (stored in `pages`) stays what the page says
+        a = dataclasses.replace(parsed.article)
+        a.kicker = a.kicker or item["kicker"]
+        a.teaser = a.teaser or item["teaser"]
+        if not a.authors and item["authors"] != "[]":
+            a.authors = json.loads(item["authors"])
+            a.author_place = a.author_place or item["author_place"]
+        a.title = a.title or item["title"]
+        best[item["article_id"]] = dataclasses.replace(parsed, article=a)
+
+
 def article_row(key: str, parsed: Parsed) -> dict:
     a, page = parsed.article, parsed.page
     place = geocode(a.dateline) if a.dateline else None
@@ -241,6 +276,8 @@ def build(raw_dir: str | Path, target: str | Path, progress: bool = True, increm
     summary.pages_reused = sum(1 for r in results if r.reused)
     summary.pages_parsed = summary.pages_read - summary.pages_reused
     best, aliases, errors = choose_articles(results, summary)
+    items = listing_items(results)
+    fill_gaps_from_listings(best, items)
     key_of = {r.page.path: key for key, r in best.items()}
     key_of.update({alias["source_path"]: alias["article_id"] for alias in aliases})
     places: dict[int, dict] = {}
@@ -262,9 +299,10 @@ def build(raw_dir: str | Path, target: str | Path, progress: bool = True, increm
         store.insert_articles(db, rows)
         store.insert_aliases(db, aliases)
         store.insert_errors(db, errors)
+        store.insert_listing_items(db, items)
         store.insert_pages(db, (page_row(r, key_of.get(r.page.path)) for r in results))
         store.insert_versions(db, old_versions + new_versions)
-        store.finish(db, places, agencies)
+        store.finish(db, places, agencies, NAME_VARIANTS)
         summary.articles_written = len(rows)
         summary.versions_kept = len(old_versions) + len(new_versions)
     return summary

@@ -12,14 +12,26 @@ DEFAULT_RAW = Path("data/raw")
 DEFAULT_DB = Path("data/archive.db")
 
 
+def _date(text: str):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
 def cmd_parse(args) -> int:
     from ingest.parse import parse_page
     from ingest.sources.files import read_page
 
+    from ingest.store import known_authors
+
     path = Path(args.path)
     try:
         page = read_page(path.parent, path)
-        article = parse_page(page.data, args.url or page.url)
+        # glued bylines split best with the names the archive has already seen
+        article = parse_page(page.data, args.url or page.url, known_authors(args.db))
     except (PageError, OSError) as err:
         print(f"{path}: {err}", file=sys.stderr)
         return 1
@@ -36,17 +48,71 @@ def cmd_build(args) -> int:
     return 0
 
 
+def cmd_crawl(args) -> int:
+    from ingest.sources import crawl
+
+    base_url = args.base_url or crawl.BASE_URL
+    seeds = list(args.start)
+    if args.since or args.until or not seeds:
+        until = args.until or crawl.today_in_berlin()
+        seeds += crawl.edition_urls(args.since or until, until, base_url)
+    log = (lambda message: None) if args.quiet else (lambda message: print(message, file=sys.stderr))
+    try:
+        summary = crawl.crawl(args.out, seeds, max_pages=args.max_pages, base_url=base_url,
+                              delay=args.delay, timeout=args.timeout, retries=args.retries, backoff=args.backoff,
+                              user_agent=args.user_agent or crawl.USER_AGENT, refresh=args.refresh, log=log)
+    except crawl.CrawlError as err:
+        print(f"crawl: {err}", file=sys.stderr)
+        return 1
+    print("\n".join(summary.lines()))
+    print(f"pages in: {args.out}")
+    return 0
+
+
+def cmd_report(args) -> int:
+    from ingest import report
+
+    if not args.db.exists():
+        print(f"{args.db}: no archive; run `python -m ingest build` first", file=sys.stderr)
+        return 1
+    quality = report.quality(args.db)
+    print(json.dumps(quality, ensure_ascii=False, indent=2) if args.json else report.render(quality))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m ingest", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("parse", help="print the normalized record of one page as JSON")
     p.add_argument("path")
     p.add_argument("--url", help="the page's URL, if no .meta.json lies beside it")
+    p.add_argument("--db", type=Path, default=DEFAULT_DB, help="archive whose authors help split glued bylines")
     p.set_defaults(run=cmd_parse)
     b = sub.add_parser("build", help="read every page under data/raw/ and write data/archive.db")
     b.add_argument("--raw", type=Path, default=DEFAULT_RAW)
     b.add_argument("--db", type=Path, default=DEFAULT_DB)
     b.add_argument("--quiet", action="store_true", help="no progress bars")
     b.set_defaults(run=cmd_build)
+    c = sub.add_parser("crawl", help="fetch edition indexes and their article pages into data/raw/crawl/")
+    c.add_argument("--start", action="append", default=[], metavar="URL",
+                   help="a page to start from (repeatable); a listing page's article links are followed")
+    c.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help="first edition to fetch (default: today)")
+    c.add_argument("--until", type=_date, metavar="YYYY-MM-DD", help="last edition to fetch (default: today)")
+    c.add_argument("--max-pages", type=int, help="stop after this many pages; the next run goes on from there")
+    c.add_argument("--delay", type=float, default=2.0, help="seconds between requests (default 2)")
+    c.add_argument("--timeout", type=float, default=30.0, help="seconds before a request times out")
+    c.add_argument("--retries", type=int, default=3, help="retries on 5xx, 429 and timeouts (default 3)")
+    c.add_argument("--backoff", type=float, default=2.0, help="first retry pause in seconds, doubled each time")
+    c.add_argument("--base-url", help="the site to crawl (default https://www.jungewelt.de)")
+    c.add_argument("--user-agent", help="default 'jW-Archiv/0.1 (+contact in README)'; name yourself, e.g. 'jW-Archiv/0.1 (+mailto:you@example.org)'")
+    c.add_argument("--out", type=Path, default=DEFAULT_RAW / "crawl", help="default data/raw/crawl")
+    c.add_argument("--refresh", action="store_true",
+                   help="fetch pages we already have again; a changed page keeps its old version as NAME.<time>.old")
+    c.add_argument("--quiet", action="store_true", help="no line per page")
+    c.set_defaults(run=cmd_crawl)
+    r = sub.add_parser("report", help="data quality: articles per year and section, fields filled, pages rejected")
+    r.add_argument("--db", type=Path, default=DEFAULT_DB)
+    r.add_argument("--json", action="store_true")
+    r.set_defaults(run=cmd_report)
     args = parser.parse_args(argv)
     sys.exit(args.run(args))

@@ -19,7 +19,11 @@ ARTICLE_COLUMNS = {
     "body_markdown": str, "paywalled": int, "article_length": int, "word_count": int,
     "shape": str, "source_path": str, "sha256": str, "search_stems": str,
 }
-FTS_COLUMNS = ["title", "kicker", "teaser", "body_markdown", "search_stems"]
+FTS_TABLE = "articles_fts"
+# search_stems holds German stems (ingest/enrich/stems.py); plugins/german_search.py matches queries against it.
+# A plain tokenizer on purpose: any SQLite client can open and search the file.
+FTS_STEMS_COLUMN = "search_stems"
+FTS_COLUMNS = ["title", "kicker", "teaser", "body_markdown", FTS_STEMS_COLUMN]
 FTS_TOKENIZE = "unicode61 remove_diacritics 2"
 FACET_INDEXES = [
     ["section"], ["page_kind"], ["published"], ["published_date"], ["published_month"], ["published_year"],
@@ -65,14 +69,32 @@ def create_schema(db: sqlite_utils.Database) -> None:
          "teaser": str, "published": str, "body_markdown": str, "record": str},
         pk="id", if_not_exists=True,
     )
+    db["listing_items"].create(
+        {"source_path": str, "position": int, "title": str, "kicker": str, "teaser": str, "authors": str,
+         "author_place": str, "date": str, "link": str, "article_id": str},
+        pk=("source_path", "position"), if_not_exists=True,
+    )
     db["ingest_errors"].create(
         {"source_path": str, "sha256": str, "kind": str, "reason": str, "size": int},
         pk="source_path", if_not_exists=True,
     )
+    db["name_variants"].create({"variant": str, "name": str}, pk="variant", if_not_exists=True)
 
 
 def insert_articles(db: sqlite_utils.Database, rows: Iterable[dict], batch_size: int = 2000) -> None:
-    db["articles"].insert_all(rows, batch_size=batch_size, replace=True)
+    # one prepared statement for every row: at a million articles sqlite-utils' per-batch SQL building and
+    # type checks cost more than SQLite itself (bench/README.md); rows carry every column of ARTICLE_COLUMNS
+    columns = list(ARTICLE_COLUMNS)
+    sql = (f"INSERT OR REPLACE INTO articles ({', '.join(columns)}) "
+           f"VALUES ({', '.join('?' * len(columns))})")
+    batch = []
+    for row in rows:
+        batch.append(tuple(row.get(column) for column in columns))
+        if len(batch) >= batch_size:
+            db.conn.executemany(sql, batch)
+            batch.clear()
+    if batch:
+        db.conn.executemany(sql, batch)
 
 
 def insert_errors(db: sqlite_utils.Database, errors: Iterable[dict]) -> None:
@@ -81,6 +103,10 @@ def insert_errors(db: sqlite_utils.Database, errors: Iterable[dict]) -> None:
 
 def insert_aliases(db: sqlite_utils.Database, aliases: Iterable[dict]) -> None:
     db["aliases"].insert_all(aliases, replace=True)
+
+
+def insert_listing_items(db: sqlite_utils.Database, items: Iterable[dict]) -> None:
+    db["listing_items"].insert_all(items, replace=True)
 
 
 def insert_pages(db: sqlite_utils.Database, pages: Iterable[dict]) -> None:
@@ -111,21 +137,41 @@ def read_previous(path: str | Path) -> tuple[dict[str, dict], list[dict]]:
     return pages, versions
 
 
-def finish(db: sqlite_utils.Database, places: dict[int, dict], agencies: dict[str, tuple[str, str]]) -> None:
+def known_authors(path: str | Path) -> frozenset[str]:
+    """Every author name in an archive (empty when there is none yet)."""
+    path = Path(path)
+    if not path.exists():
+        return frozenset()
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        names = frozenset(row[0] for row in conn.execute("SELECT name FROM authors"))
+        conn.close()
+        return names
+    except sqlite3.DatabaseError:
+        return frozenset()
+
+
+def finish(db: sqlite_utils.Database, places: dict[int, dict], agencies: dict[str, tuple[str, str]],
+           name_variants: dict[str, str] | None = None) -> None:
     """Lookup tables, many-to-many tables, FTS and indexes, once every article is in."""
     conn = db.conn
+    conn.execute("DELETE FROM name_variants")
+    db["name_variants"].insert_all(
+        ({"variant": variant, "name": name} for variant, name in sorted((name_variants or {}).items())), replace=True
+    )
     conn.execute("DELETE FROM sections")
     conn.execute("""INSERT INTO sections (name, articles)
                     SELECT section, count(*) FROM articles WHERE section IS NOT NULL GROUP BY section""")
     db["places"].insert_all(places.values(), replace=True)
-    conn.execute("UPDATE places SET articles = (SELECT count(*) FROM articles WHERE place_id = places.id)")
+    # counted in one pass: a correlated count per place/agency/author scans the unindexed table each time
+    _set_counts(conn, "places", "id", "SELECT place_id, count(*) FROM articles WHERE place_id IS NOT NULL GROUP BY 1")
     db["agencies"].insert_all(
         ({"code": code, "name": name, "kind": kind} for code, (name, kind) in agencies.items()), replace=True
     )
     conn.execute("DELETE FROM article_agencies")
     conn.execute("""INSERT OR IGNORE INTO article_agencies (article_id, agency_code, position)
                     SELECT articles.id, je.value, je.key FROM articles, json_each(articles.agencies) je""")
-    conn.execute("UPDATE agencies SET articles = (SELECT count(*) FROM article_agencies WHERE agency_code = code)")
+    _set_counts(conn, "agencies", "code", "SELECT agency_code, count(*) FROM article_agencies GROUP BY 1")
     conn.execute("DELETE FROM article_authors")
     conn.execute("DELETE FROM authors")
     conn.execute("""INSERT INTO authors (name) SELECT DISTINCT je.value FROM articles, json_each(articles.authors) je
@@ -133,20 +179,50 @@ def finish(db: sqlite_utils.Database, places: dict[int, dict], agencies: dict[st
     conn.execute("""INSERT OR IGNORE INTO article_authors (article_id, author_id, position)
                     SELECT articles.id, authors.id, je.key FROM articles, json_each(articles.authors) je
                     JOIN authors ON authors.name = je.value""")
-    conn.execute("UPDATE authors SET articles = (SELECT count(*) FROM article_authors WHERE author_id = authors.id)")
+    _set_counts(conn, "authors", "id", "SELECT author_id, count(*) FROM article_authors GROUP BY 1")
     conn.commit()
     if "articles_fts" in db.table_names():
         db["articles"].disable_fts()
-    db["articles"].enable_fts(FTS_COLUMNS, tokenize=FTS_TOKENIZE, create_triggers=False, replace=True)
+    fill_fts(db)
     for columns in FACET_INDEXES:
         db["articles"].create_index(columns, if_not_exists=True)
     for name, expression in EXPRESSION_INDEXES.items():
         conn.execute(f"CREATE INDEX IF NOT EXISTS {name} ON articles({expression})")
     for table, column in [("article_authors", "author_id"), ("article_agencies", "agency_code"),
-                          ("aliases", "article_id"), ("article_versions", "article_id"), ("pages", "article_id")]:
+                          ("aliases", "article_id"), ("article_versions", "article_id"), ("pages", "article_id"),
+                          ("listing_items", "article_id")]:
         db[table].create_index([column], if_not_exists=True)
     conn.execute("ANALYZE")
     conn.commit()
+
+
+def _set_counts(conn: sqlite3.Connection, table: str, key: str, counts_sql: str) -> None:
+    conn.execute(f"UPDATE {table} SET articles = 0")
+    conn.executemany(f"UPDATE {table} SET articles = ? WHERE {key} = ?",
+                     [(count, value) for value, count in conn.execute(counts_sql)])
+
+
+# The FTS index is most of a build's time. A large in-memory term buffer and no merging while filling, then
+# one merge at the end, is the quickest way to one compact index; both settings go back to FTS5's defaults
+# afterwards so a later writer does not inherit them (bench/README.md has the numbers).
+FTS_BUILD_HASHSIZE = 256 * 2**20
+FTS_DEFAULT_HASHSIZE, FTS_DEFAULT_AUTOMERGE = 2**20, 4
+
+
+def fill_fts(db: sqlite_utils.Database) -> None:
+    """The same table as sqlite-utils' enable_fts(FTS_COLUMNS, tokenize=FTS_TOKENIZE), filled in bulk."""
+    conn, fts = db.conn, FTS_TABLE
+    columns = ", ".join(f"[{column}]" for column in FTS_COLUMNS)
+    conn.execute(f"CREATE VIRTUAL TABLE [{fts}] USING FTS5 ({columns}, tokenize='{FTS_TOKENIZE}', content=[articles])")
+    conn.execute(f"INSERT INTO [{fts}] ([{fts}], rank) VALUES ('hashsize', {FTS_BUILD_HASHSIZE})")
+    conn.execute(f"INSERT INTO [{fts}] ([{fts}], rank) VALUES ('automerge', 0)")
+    conn.execute(f"INSERT INTO [{fts}] (rowid, {columns}) SELECT rowid, {columns} FROM articles")
+    conn.execute(f"INSERT INTO [{fts}] ([{fts}]) VALUES ('optimize')")
+    conn.execute(f"INSERT INTO [{fts}] ([{fts}], rank) VALUES ('hashsize', {FTS_DEFAULT_HASHSIZE})")
+    conn.execute(f"INSERT INTO [{fts}] ([{fts}], rank) VALUES ('automerge', {FTS_DEFAULT_AUTOMERGE})")
+
+
+VACUUM_FREE_SHARE = 0.05
 
 
 @contextmanager
@@ -165,7 +241,10 @@ def building(target: str | Path) -> Iterator[sqlite_utils.Database]:
         yield db
         db.conn.commit()
         db.conn.execute("PRAGMA journal_mode = DELETE")
-        db.conn.execute("VACUUM")
+        # a fresh file has hardly any free pages; rewriting a million articles for nothing takes a minute
+        free, pages = (db.conn.execute(f"PRAGMA {name}").fetchone()[0] for name in ("freelist_count", "page_count"))
+        if free > pages * VACUUM_FREE_SHARE:
+            db.conn.execute("VACUUM")
         db.conn.close()
         with open(tmp, "rb") as finished:
             os.fsync(finished.fileno())

@@ -80,3 +80,23 @@ def server(sample_raw, tmp_path_factory):
     srv = Server(sample_raw, db)
     yield srv
     srv.stop()
+
+
+SITE = ROOT / "tests" / "fixtures" / "site"
+
+
+@pytest.fixture(scope="session")
+def site_raw(sample_raw, tmp_path_factory) -> Path:
+    """sample_raw plus pages from other sections, years, agencies and datelines (tests/fixtures/site/),
+    so that facets, feeds and the map have more than one value to show."""
+    raw = tmp_path_factory.mktemp("site_raw")
+    for page in [*sample_raw.iterdir(), *SITE.iterdir()]:
+        shutil.copy(page, raw / page.name)
+    return raw
+
+
+@pytest.fixture(scope="session")
+def site_server(site_raw, tmp_path_factory):
+    srv = Server(site_raw, tmp_path_factory.mktemp("site_db") / "archive.db")
+    yield srv
+    srv.stop()

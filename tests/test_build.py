@@ -196,3 +196,23 @@ def test_data_quality_of_the_built_archive(seed_archive):
     }
     failures = {name: conn.execute(sql).fetchone()[0] for name, sql in checks.items()}
     assert failures == {name: 0 for name in checks}
+
+
+def test_listing_items_fill_gaps_of_a_paywalled_article(tmp_path):
+    raw = tmp_path / "raw"
+    index = (ROOT / "tests" / "fixtures" / "pages" / "listing" / "edition_index.html").read_bytes()
+    page(raw, "index.html", index, url="https://www.jungewelt.de/2023/03-31/index.php")
+    page(raw, "art.txt", "Kein Ende in Sicht\nDie Lieferungen gehen weiter, die Verhandlungen ruhen ...\n"
+                         "Artikel-Länge: 4012 Zeichen\nSie benötigen ein Online-Abo, um diesen Artikel zu lesen.\n",
+         url="https://www.jungewelt.de/loginFailed.php?ref=/artikel/448123.kein-ende-in-sicht.html")
+    db = tmp_path / "archive.db"
+    summary = build(raw, db, progress=False)
+    assert summary.articles_written == 1 and summary.rejected == {"listing page": 1}
+    [row] = table(db, "articles", "id", "id, kicker, teaser, authors, paywalled, article_length")
+    assert row == ("artikel-448123", "Ukraine-Krieg", "Westliche Staaten kündigen weitere Waffenlieferungen an",
+                   '["Karla Beispiel"]', 1, 4012)
+    items = table(db, "listing_items", "position", "title, article_id")
+    assert items[0] == ("Kein Ende in Sicht", "artikel-448123") and len(items) == 5
+    # the page's own record stays what the page says
+    assert build(raw, db, progress=False).pages_reused == 2
+    assert table(db, "articles", "id", "kicker") == [("Ukraine-Krieg",)]

@@ -217,11 +217,22 @@ def split_dateline(paragraph: str) -> tuple[str | None, str]:
 
 # --- trailing agency marker (§7) -------------------------------------------------------------
 _MARKER = re.compile(r"\(([A-Za-z]{1,10}(?:\s*/\s*[A-Za-z]{1,10}){0,3})\)\s*$")
-# Sources that sign items; any other token must be an editor's initials (`mme`) to count as a marker,
-# so a closing `(Ende)` or `(SPD)` stays text.
-AGENCIES = {"jw", "dpa", "afp", "ap", "dapd", "ddp", "sid", "reuters", "epd", "kna", "apa", "sda", "ansa",
-            "efe", "pl", "ips", "upi", "adn", "tass", "ria", "xinhua", "irna", "sana", "wafa", "aa", "ots",
-            "red", "bloomberg", "idw", "ntv", "telam", "prensa latina"}
+# Sources that sign items, code → full name; any other token must be an editor's initials (`mme`) to
+# count as a marker, so a closing `(Ende)` or `(SPD)` stays text.
+AGENCY_NAMES = {
+    "jW": "junge Welt", "dpa": "Deutsche Presse-Agentur", "AFP": "Agence France-Presse",
+    "AP": "Associated Press", "Reuters": "Reuters", "dapd": "Deutscher Auslands-Depeschendienst",
+    "ddp": "Deutscher Depeschendienst", "ADN": "Allgemeiner Deutscher Nachrichtendienst",
+    "SID": "Sport-Informations-Dienst", "epd": "Evangelischer Pressedienst", "KNA": "Katholische Nachrichtenagentur",
+    "AA": "Anadolu Ajansı", "ANSA": "Agenzia Nazionale Stampa Associata", "EFE": "Agencia EFE",
+    "APA": "Austria Presse Agentur", "SDA": "Schweizerische Depeschenagentur", "IPS": "Inter Press Service",
+    "PL": "Prensa Latina", "Prensa Latina": "Prensa Latina", "UPI": "United Press International", "TASS": "TASS",
+    "RIA": "RIA Nowosti", "Xinhua": "Xinhua", "IRNA": "Islamic Republic News Agency",
+    "SANA": "Syrian Arab News Agency", "WAFA": "Palestine News & Info Agency (WAFA)",
+    "ots": "news aktuell (Originaltextservice)", "red": "Redaktion", "Bloomberg": "Bloomberg",
+    "idw": "Informationsdienst Wissenschaft", "ntv": "n-tv", "Télam": "Télam", "Telam": "Télam",
+}
+AGENCIES = {code.lower() for code in AGENCY_NAMES}
 _INITIALS = re.compile(r"^[a-zäöü]{2,4}$")
 
 

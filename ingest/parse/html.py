@@ -9,7 +9,7 @@ from markdownify import markdownify
 
 from ingest.model import Article, ListingPage
 from ingest.parse import common as c
-from ingest.parse.listing import listing_reason
+from ingest.parse.listing import html_lines, html_links, listing_items, listing_reason
 from ingest.parse.text import _body, parse_text
 from ingest.urls import page_kind_from_url
 
@@ -41,7 +41,9 @@ def parse_html(text: str, url: str | None = None, known_authors: frozenset[str] 
     main = soup.find("article") or soup.find("main") or soup.body or soup
     lines = [line.strip() for line in main.get_text("\n").split("\n") if line.strip()]
     if reason := listing_reason(lines, url):
-        raise ListingPage(reason)
+        # items may be <article> elements each: read them from the whole page, not the first one
+        page = soup.body or soup
+        raise ListingPage(reason, items=listing_items(html_lines(page), url, html_links(page)))
     h1 = main.find("h1")
     if h1 is None:
         # no headline element: read the page as a text dump of its visible text
@@ -110,9 +112,12 @@ def _take(el) -> str | None:
 def _near(h1: Tag, pattern: re.Pattern, before: bool) -> Tag | None:
     """The kicker/teaser element: marked by class, else the heading or paragraph right next to the h1."""
     scope = h1.find_parent(["article", "main", "body"]) or h1.parent
-    marked = scope.find(class_=pattern)
-    if marked is not None and marked is not h1:
-        return marked
+    if scope is None:
+        return None
+    for marked in scope.find_all(class_=pattern):
+        # broken markup can nest the headline inside the marked element: taking that would drop the headline
+        if marked is not h1 and h1 not in marked.descendants:
+            return marked
     sibling = h1.find_previous_sibling() if before else h1.find_next_sibling()
     if sibling is not None and sibling.name in ("h2", "h3", "h4") and len(_text(sibling)) < 300:
         return sibling

@@ -5,7 +5,7 @@ import re
 
 from ingest.model import Article, ListingPage, PageError, count_words
 from ingest.parse import common as c
-from ingest.parse.listing import listing_reason
+from ingest.parse.listing import listing_items, listing_reason
 from ingest.urls import page_kind_from_url
 
 _CORPUS_CUT = (1990, 2010)  # dump lengths at which the corpus cut the page (§11)
@@ -25,7 +25,7 @@ def parse_text(text: str, url: str | None = None, known_authors: frozenset[str] 
     if not lines:
         raise PageError("no text on the page")
     if reason := listing_reason(lines, article.url):
-        raise ListingPage(reason)
+        raise ListingPage(reason, items=listing_items(lines, article.url))
 
     pos, masthead = _skip_masthead(lines)
     header = None

@@ -1,0 +1,53 @@
+"""What the archive holds — articles, years, sections, sources — for the front page (templates/index.html)."""
+from __future__ import annotations
+
+from datasette import hookimpl
+
+DATABASE = "archive"
+# The served file is immutable (`-i`), so its summary is worked out once per database hash.
+_by_hash: dict[str, dict] = {}
+
+
+@hookimpl
+def extra_template_vars(template, datasette):
+    if template != "index.html":
+        return {}
+
+    async def inner():
+        return {"archive": await archive_summary(datasette)}
+
+    return inner
+
+
+async def archive_summary(datasette) -> dict | None:
+    try:
+        db = datasette.get_database(DATABASE)
+    except KeyError:
+        return None
+    if db.hash and db.hash in _by_hash:
+        return _by_hash[db.hash]
+    tables = set(await db.table_names())
+    if not {"articles", "sections", "agencies"} <= tables:
+        return None
+    totals = (await db.execute(
+        """select count(*) as articles, min(published_year) as first_year, max(published_year) as last_year,
+                  count(*) filter (where shape = 'html') as html_pages,
+                  count(*) filter (where shape like 'S%') as text_pages
+           from articles"""
+    )).first()
+    summary = dict(totals)
+    summary["years"] = [dict(r) for r in await db.execute(
+        "select published_year as year, count(*) as articles from articles "
+        "where published_year is not null group by published_year order by published_year"
+    )]
+    summary["sections"] = [dict(r) for r in await db.execute(
+        "select name, articles from sections order by articles desc, name"
+    )]
+    summary["agencies"] = [dict(r) for r in await db.execute(
+        "select code, name, articles from agencies where articles > 0 order by articles desc, code"
+    )]
+    summary["rejected"] = (await db.execute("select count(*) from ingest_errors")).first()[0] \
+        if "ingest_errors" in tables else 0
+    if db.hash:
+        _by_hash[db.hash] = summary
+    return summary

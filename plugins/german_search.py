@@ -1,0 +1,243 @@
+"""German-aware search: turns what a reader types into an FTS5 query over the stems column, and highlights by stem."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import NamedTuple
+
+from datasette import hookimpl
+
+from ingest.enrich.stems import WORD, stem
+from ingest.store import FTS_COLUMNS, FTS_STEMS_COLUMN, FTS_TABLE
+
+TEXT_COLUMNS = "{" + " ".join(c for c in FTS_COLUMNS if c != FTS_STEMS_COLUMN) + "}"
+NOTHING = '""'  # a valid FTS5 query that matches no row: what an empty or unusable query becomes
+SNIPPET_WORDS = 24
+_TOKENS = re.compile(r'"[^"]*"?|[()]|[^\s"()]+')
+_OPERATORS = {"AND", "OR", "NOT"}
+
+
+# a NamedTuple, not a dataclass: Datasette executes plugin files without registering them as modules
+class Words(NamedTuple):
+    """One search term: a word, or a phrase (quoted, or hyphenated like »Ukraine-Krieg«); `prefix` if it ended in *."""
+    words: tuple[str, ...]
+    prefix: bool = False
+
+    def fts(self) -> str:
+        stems = " ".join(stem(w) for w in self.words)
+        if not self.prefix:
+            # only the stems column: the text columns fold ö into o (remove_diacritics), so »schön«
+            # would find »schon« there
+            return f'{FTS_STEMS_COLUMN} : "{stems}"'
+        # a prefix is stemmed too (Muench* → munch*), but a cut word can stem oddly (Stadtverwaltu*), so
+        # the words as typed are tried against the text columns as well
+        return f'({FTS_STEMS_COLUMN} : "{stems}" * OR {TEXT_COLUMNS} : "{" ".join(self.words)}" *)'
+
+
+def _plain(word: str) -> str:
+    """A word as unicode61 remove_diacritics indexes it: lower case, no marks."""
+    return "".join(ch for ch in unicodedata.normalize("NFD", word.lower()) if not unicodedata.combining(ch))
+
+
+def _lex(query: str) -> list:
+    tokens = []
+    for chunk in _TOKENS.findall(query):
+        if chunk in _OPERATORS or chunk in ("(", ")"):
+            tokens.append(chunk)
+            continue
+        words = tuple(WORD.findall(chunk))
+        if words:
+            quoted = chunk.startswith('"')
+            tokens.append(Words(words, prefix=not quoted and chunk.endswith("*")))
+    return tokens
+
+
+class _Parser:
+    """AND/OR/NOT and parentheses as FTS5 reads them; whatever cannot be read is dropped, never an error."""
+
+    def __init__(self, tokens: list):
+        self.tokens, self.pos = tokens, 0
+
+    def peek(self):
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def query(self):
+        tree = None
+        while self.pos < len(self.tokens):
+            start = self.pos
+            tree = _join("AND", tree, self.any_of())
+            if self.pos == start:  # a stray ")" or operator: skip it
+                self.pos += 1
+        return tree
+
+    def any_of(self):
+        tree = self.all_of()
+        while self.peek() == "OR":
+            self.pos += 1
+            tree = _join("OR", tree, self.all_of())
+        return tree
+
+    def all_of(self):
+        tree = self.but_not()
+        while isinstance(self.peek(), Words) or self.peek() in ("AND", "("):
+            if self.peek() == "AND":
+                self.pos += 1
+                continue
+            tree = _join("AND", tree, self.but_not())
+        return tree
+
+    def but_not(self):
+        tree = self.term()
+        while self.peek() == "NOT":
+            self.pos += 1
+            excluded = self.term()
+            # FTS5 has no NOT on its own: »NOT x« without a left side is dropped
+            tree = ("NOT", tree, excluded) if tree is not None and excluded is not None else tree
+        return tree
+
+    def term(self):
+        token = self.peek()
+        if isinstance(token, Words):
+            self.pos += 1
+            return token
+        if token == "(":
+            self.pos += 1
+            inner = self.any_of()
+            if self.peek() == ")":
+                self.pos += 1
+            return inner
+        return None
+
+
+def _join(op: str, left, right):
+    if left is None or right is None:
+        return left if right is None else right
+    return (op, left, right)
+
+
+def _render(tree) -> str:
+    if isinstance(tree, Words):
+        return tree.fts()
+    op, left, right = tree
+    return f"({_render(left)} {op} {_render(right)})"
+
+
+def _wanted(tree) -> list[Words]:
+    """The terms a match must or may contain (not those after NOT): what gets highlighted."""
+    if tree is None:
+        return []
+    if isinstance(tree, Words):
+        return [tree]
+    op, left, right = tree
+    return _wanted(left) + ([] if op == "NOT" else _wanted(right))
+
+
+@lru_cache(maxsize=4096)
+def parse(query: str | None):
+    return _Parser(_lex(query or "")).query()
+
+
+def german_match(query: str | None) -> str:
+    """The FTS5 query for what a reader typed: stemmed, umlaut- and name-folded, always valid."""
+    tree = parse(query)
+    return NOTHING if tree is None else _render(tree)
+
+
+@lru_cache(maxsize=4096)
+def _highlight_rules(query: str | None) -> tuple[frozenset[str], tuple[str, ...], tuple[str, ...]]:
+    stems, stem_prefixes, plain_prefixes = set(), [], []
+    for term in _wanted(parse(query)):
+        for i, word in enumerate(term.words):
+            if term.prefix and i == len(term.words) - 1:
+                stem_prefixes.append(stem(word))
+                plain_prefixes.append(_plain(word))
+            else:
+                stems.add(stem(word))
+    return frozenset(stems), tuple(stem_prefixes), tuple(plain_prefixes)
+
+
+def _matched(word: str, rules) -> str | None:
+    """The query term a word of the text matches, or None."""
+    stems, stem_prefixes, plain_prefixes = rules
+    s = stem(word)
+    if s in stems:
+        return s
+    for prefix in stem_prefixes:
+        if s.startswith(prefix):
+            return prefix
+    plain = _plain(word)
+    for prefix in plain_prefixes:
+        if plain.startswith(prefix):
+            return prefix
+    return None
+
+
+def german_hits(query: str | None, *texts: str | None) -> int:
+    """How many different query terms the texts contain (by stem): the title boost of the ranked search."""
+    rules = _highlight_rules(query)
+    return len({hit for text in texts if text for w in WORD.findall(text) if (hit := _matched(w, rules))})
+
+
+def german_snippet(query: str | None, *texts: str | None) -> str | None:
+    """A window of the first text with a hit, the words matched by stem in <mark>; the first text's start if none."""
+    rules = _highlight_rules(query)
+    texts = [t for t in texts if t]
+    if not texts:
+        return None
+    for text in texts:
+        words = list(WORD.finditer(text))
+        hits = [(i, term) for i, w in enumerate(words) if (term := _matched(w.group(), rules))]
+        if hits:
+            return _window(text, words, hits)
+    return _window(texts[0], list(WORD.finditer(texts[0])), [])
+
+
+def _window(text: str, words: list, hits: list) -> str:
+    if not words:
+        return ""
+    best_start, best_score = 0, (-1, -1)
+    for i, _ in hits:
+        start = max(0, i - 3)  # a little lead-in before the first hit
+        inside = [term for j, term in hits if start <= j < start + SNIPPET_WORDS]
+        score = (len(set(inside)), len(inside))
+        if score > best_score:
+            best_start, best_score = start, score
+    end = min(len(words), best_start + SNIPPET_WORDS)
+    marked = {i for i, _ in hits}
+    out, cursor = [], words[best_start].start()
+    for i in range(best_start, end):
+        w = words[i]
+        out.append(text[cursor:w.start()])
+        out.append(f"<mark>{w.group()}</mark>" if i in marked else w.group())
+        cursor = w.end()
+    if end < len(words):
+        out.append(text[cursor:words[end].start()].rstrip())
+    else:
+        out.append(text[cursor:])
+    snippet = re.sub(r"\s+", " ", "".join(out)).strip()
+    return ("… " if best_start > 0 else "") + snippet + (" …" if end < len(words) else "")
+
+
+def register(conn) -> None:
+    """The search functions on one SQLite connection (the plugin's, the tests' and the benchmark's alike)."""
+    conn.create_function("german_match", 1, german_match, deterministic=True)
+    conn.create_function("german_hits", -1, german_hits, deterministic=True)
+    conn.create_function("german_snippet", -1, german_snippet, deterministic=True)
+
+
+def _has_stems(conn) -> bool:
+    try:
+        row = conn.execute("select sql from sqlite_master where name = ?", [FTS_TABLE]).fetchone()
+    except Exception:  # an attached or unreadable database simply keeps Datasette's own escape_fts
+        return False
+    return bool(row and FTS_STEMS_COLUMN in row[0])
+
+
+# trylast: Datasette registers its own escape_fts on every connection; ours must come after it to win
+@hookimpl(trylast=True)
+def prepare_connection(conn):
+    register(conn)
+    if _has_stems(conn):
+        # ?_search= on the articles table calls escape_fts(:search) unless _searchmode=raw
+        conn.create_function("escape_fts", 1, german_match, deterministic=True)

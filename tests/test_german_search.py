@@ -1,0 +1,187 @@
+"""German-aware search: precision and recall on the sentence corpus, the canned queries' SQL, and a real Datasette."""
+from __future__ import annotations
+
+import importlib.util
+import sqlite3
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ingest import store
+from ingest.enrich.stems import NAME_VARIANTS, german_stems, stem
+
+from conftest import ROOT, SEED, Server
+
+_spec = importlib.util.spec_from_file_location("search_quality", ROOT / "bench" / "search_quality.py")
+search_quality = importlib.util.module_from_spec(_spec)
+sys.modules["search_quality"] = search_quality
+_spec.loader.exec_module(search_quality)
+german_search = search_quality.load_plugin()
+
+HOSTILE_QUERIES = ["", "   ", '"unclosed', "AND", "OR", "NOT", "*", "**", "NEAR(", "a OR", "(((", ")))", "^", "-",
+                   ":", "title:", "NOT Krieg", "Krieg NOT", "Krieg AND AND OR Frieden", '""', "\"'", "\\", "—",
+                   "Krieg*)(", "{title}: x", "ä ö ü ß", "x" * 500]
+
+
+@pytest.fixture(scope="module")
+def corpus_db(tmp_path_factory):
+    corpus = search_quality.load_corpus()
+    conn = search_quality.build_archive(tmp_path_factory.mktemp("search") / "corpus.db", corpus)
+    yield conn, corpus, search_quality.load_queries(corpus)
+    conn.close()
+
+
+def test_corpus_is_big_enough():
+    corpus = search_quality.load_corpus()
+    queries = search_quality.load_queries(corpus)
+    assert len(corpus) >= 200
+    assert len(queries) >= 30
+    kinds = {kind for _, kind, _ in queries}
+    assert {"inflection", "umlaut", "name", "trap", "phrase", "prefix", "boolean", "malformed"} <= kinds
+    assert all(expected for _, _, expected in queries)
+
+
+def test_precision_and_recall(corpus_db):
+    conn, _, queries = corpus_db
+    german = search_quality.score(conn, queries, search_quality.german_ids)
+    plain = search_quality.score(conn, queries, search_quality.plain_ids)
+    assert german["precision"] == 1.0, german["misses"]
+    assert german["recall"] >= 0.95, german["misses"]
+    assert german["by_kind"]["inflection"]["recall"] >= 0.95, german["misses"]
+    # the corpus must be hard for a plain index, or it proves nothing
+    assert plain["recall"] < 0.6
+
+
+def test_stems_fold_umlauts_names_and_traps():
+    assert stem("Krieges") == stem("Kriege") == stem("Krieg")
+    assert stem("Muenchen") == stem("München") == stem("Munchen")
+    assert stem("Straße") == stem("Strasse")
+    assert stem("Selenskij") == stem("Zelenskyy") == stem("Selenskyjs") == "selenskyj"
+    assert stem("Krieger") != stem("Krieg")
+    assert stem("schön") != stem("schon")
+
+
+def test_every_query_is_valid_fts5(corpus_db):
+    conn, _, _ = corpus_db
+    for query in HOSTILE_QUERIES:
+        conn.execute(search_quality.GERMAN_SQL, [query]).fetchall()  # raises on a malformed FTS5 query
+
+
+def test_snippet_marks_words_matched_by_stem():
+    text = "Die Regierung sprach vom Krieg. " + "Füllwort " * 40 + "Wieder Kriege und Kriegsgefahr."
+    snippet = german_search.german_snippet("Krieges", text)
+    assert "<mark>Krieg</mark>" in snippet
+    assert "<mark>Kriegsgefahr</mark>" not in snippet
+    assert snippet.endswith(" …")
+    assert "<mark>Selenskij</mark>" in german_search.german_snippet("Zelensky", "Präsident Selenskij reiste ab.")
+    assert "<mark>verhandelten</mark>" in german_search.german_snippet("verhandel*", "Sie verhandelten lange.")
+    assert "<mark>Putin</mark>" not in german_search.german_snippet("Krieg NOT Putin", "Putin und der Krieg")
+    assert german_search.german_snippet("Krieg", None, "") is None
+
+
+def test_index_opens_in_any_sqlite_client(corpus_db, tmp_path):
+    conn, _, _ = corpus_db
+    path = conn.execute("PRAGMA database_list").fetchone()[2]
+    bare = sqlite3.connect(path)  # no plugin, no functions, no custom tokenizer
+    sql = bare.execute("SELECT sql FROM sqlite_master WHERE name = 'articles_fts'").fetchone()[0]
+    assert "unicode61" in sql
+    assert bare.execute("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'search_stems : krieg'").fetchone()[0]
+    assert ("selenskij", "selenskyj") in bare.execute("SELECT variant, name FROM name_variants").fetchall()
+    assert bare.execute("SELECT count(*) FROM name_variants").fetchone()[0] == len(NAME_VARIANTS)
+    bare.close()
+
+
+def _canned(name: str) -> str:
+    metadata = yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8"))
+    return metadata["databases"]["archive"]["queries"][name]["sql"]
+
+
+def test_canned_search_ranks_title_above_body_and_offers_date_order(tmp_path):
+    db = store.connect(tmp_path / "rank.db")
+    store.create_schema(db)
+    articles = [
+        ("body", "Neues aus dem Landtag", "2025-03-01", "Der Krieg, der Krieg und wieder der Krieg."),
+        ("title", "Kriege ohne Ende", "2025-01-01", "Ein langer Text über Waffen und Geld. " * 30),
+        ("other", "Haushalt", "2025-02-01", "Nichts dazu."),
+    ]
+    store.insert_articles(db, [{"id": aid, "title": title, "published": published, "body_markdown": body,
+                                "search_stems": german_stems(title, None, None, body)}
+                               for aid, title, published, body in articles])
+    store.finish(db, {}, {}, NAME_VARIANTS)
+    german_search.register(db.conn)
+    ranked = db.conn.execute(_canned("search"), {"q": "Krieges"}).fetchall()
+    assert [row[0] for row in ranked] == ["title", "body"]
+    assert "<mark>Krieg</mark>" in ranked[1][4]
+    newest = db.conn.execute(_canned("search_by_date"), {"q": "Krieges"}).fetchall()
+    assert [row[0] for row in newest] == ["body", "title"]
+    for query in HOSTILE_QUERIES:
+        db.conn.execute(_canned("search"), {"q": query}).fetchall()
+    db.conn.close()
+
+
+@pytest.fixture(scope="module")
+def search_server(tmp_path_factory):
+    raw = tmp_path_factory.mktemp("search-raw")
+    (raw / SEED.name).write_bytes(SEED.read_bytes())
+    (raw / "frieden.txt").write_text(
+        "Frieden statt Krieg: Kundgebung in Muenchen\n"
+        "München. Tausende forderten am Samstag ein Ende der Waffenlieferungen. Der Krieg dürfe nicht "
+        "weitergehen, sagte eine Rednerin auf dem Marienplatz in München. (jW)\n",
+        encoding="utf-8",
+    )
+    srv = Server(raw, tmp_path_factory.mktemp("search-db") / "archive.db")
+    yield srv
+    srv.stop()
+
+
+def _titles(server, **params) -> list[str]:
+    response = server.get("/archive/articles.json", params={"_shape": "objects", **params})
+    assert response.status_code == 200, response.text[:300]
+    return sorted(row["title"] for row in response.json()["rows"])
+
+
+SEED_TITLE = "Trump telefoniert mit Putin: Einladung nach Moskau"
+RALLY_TITLE = "Frieden statt Krieg: Kundgebung in Muenchen"
+
+
+def test_table_search_is_german_aware(search_server):
+    assert _titles(search_server, _search="Kriege") == [RALLY_TITLE, SEED_TITLE]
+    assert _titles(search_server, _search="Selenskyj") == [SEED_TITLE]  # the seed spells Selenskij
+    assert _titles(search_server, _search="Zelensky") == [SEED_TITLE]
+    assert _titles(search_server, _search="München") == [RALLY_TITLE]
+    assert _titles(search_server, _search='"Ende des Krieges"') == []  # the seed says Ende des Ukraine-Krieges
+    assert _titles(search_server, _search='"Ende des Ukraine-Krieges"') == [SEED_TITLE]
+    assert _titles(search_server, _search="Krieg NOT Putin") == [RALLY_TITLE]
+
+
+def test_raw_mode_keeps_fts5_syntax(search_server):
+    assert _titles(search_server, _search="verhandl*", _searchmode="raw") == [SEED_TITLE]
+    assert _titles(search_server, _search="Trump AND Putin", _searchmode="raw") == [SEED_TITLE]
+    # raw mode is plain FTS5: no stemming, so the inflected form finds only what is spelt that way
+    assert _titles(search_server, _search="Krieges", _searchmode="raw") == [SEED_TITLE]
+    for query in ['"unclosed', "AND", "*"]:
+        response = search_server.get("/archive/articles.json", params={"_search": query, "_searchmode": "raw"})
+        # Datasette's own answer to a malformed raw query: a 400 naming the FTS5 error, not a 500
+        assert response.status_code == 400, (query, response.status_code)
+        assert response.json()["error"], response.text
+
+
+def test_search_never_500(search_server):
+    for query in HOSTILE_QUERIES:
+        for path, key in [("/archive/articles.json", "_search"), ("/archive/search.json", "q"),
+                          ("/archive/search_by_date.json", "q")]:
+            response = search_server.get(path, params={key: query})
+            assert response.status_code == 200, (path, query, response.text[:300])
+
+
+def test_canned_search_highlights_stemmed_match(search_server):
+    rows = search_server.get("/archive/search.json", params={"q": "Krieges", "_shape": "objects"}).json()["rows"]
+    assert [row["title"] for row in rows] == [RALLY_TITLE, SEED_TITLE]  # a title hit first
+    assert "<mark>Krieg</mark>" in rows[0]["snippet_markdown"]
+    html = search_server.get("/archive/search", params={"q": "Muenchen Krieges"}).text
+    assert "<mark>München</mark>" in html and "<mark>Krieg</mark>" in html
+    by_date = search_server.get("/archive/search_by_date.json", params={"q": "Krieg", "_shape": "objects"}).json()
+    dates = [row["published"] or "" for row in by_date["rows"]]  # the rally page has no date: it comes last
+    assert len(dates) == 2 and dates == sorted(dates, reverse=True)
