@@ -1,11 +1,27 @@
 """What the archive holds — articles, years, sections, sources — for the front page (templates/index.html)."""
 from __future__ import annotations
 
+import json
+
 from datasette import hookimpl
 
 DATABASE = "archive"
 # The served file is immutable (`-i`), so its summary is worked out once per database hash.
 _by_hash: dict[str, dict] = {}
+
+
+@hookimpl
+def prepare_jinja2_environment(env):
+    # the article page shows authors and agencies, stored as JSON arrays
+    env.filters["json_list"] = _json_list
+
+
+def _json_list(value) -> list:
+    try:
+        items = json.loads(value) if value else []
+    except (TypeError, ValueError):
+        return []
+    return [str(item) for item in items] if isinstance(items, list) else []
 
 
 @hookimpl

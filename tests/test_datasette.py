@@ -47,3 +47,21 @@ def test_row_page_renders_markdown_inert(server):
 def test_ingest_errors_recorded(server):
     rows = server.get("/archive/ingest_errors.json?_shape=objects").json()["rows"]
     assert [(r["source_path"], r["reason"]) for r in rows] == [("empty.txt", "empty page")]
+
+
+def test_article_page_shows_byline_and_sources(tmp_path):
+    from conftest import Server
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "signed.txt").write_text(
+        "Streik im Hafen\nVon Anna Beispiel und Tom Muster, Hamburg\n"
+        "Die Hafenarbeiter legen seit Montag die Arbeit nieder. (AFP/jW)\n", encoding="utf-8")
+    srv = Server(raw, tmp_path / "archive.db")
+    try:
+        html = srv.get("/archive/articles/file-signed").text
+    finally:
+        srv.stop()
+    assert 'Von <a href="/archive/articles?authors__arraycontains=Anna%20Beispiel">Anna Beispiel</a> und ' in html
+    assert ">Tom Muster</a>, Hamburg</p>" in html
+    assert 'Quelle: (<a href="/archive/articles?agencies__arraycontains=AFP">AFP</a>/' in html
