@@ -2,12 +2,21 @@
 from __future__ import annotations
 
 import json
+import os
 
 from datasette import hookimpl
 
 DATABASE = "archive"
-# The served file is immutable (`-i`), so its summary is worked out once per database hash.
-_by_hash: dict[str, dict] = {}
+# The served file is immutable (`-i`), so its summary is worked out once per file. Keyed by path, size and
+# mtime, not by Datasette's db.hash, which reads the whole file (minutes for a multi-GB archive).
+_by_file: dict[tuple, dict] = {}
+
+
+def _file_key(db) -> tuple | None:
+    if db.is_mutable or not db.path:
+        return None
+    stat = os.stat(db.path)
+    return (db.path, stat.st_size, stat.st_mtime_ns)
 
 
 @hookimpl
@@ -40,8 +49,9 @@ async def archive_summary(datasette) -> dict | None:
         db = datasette.get_database(DATABASE)
     except KeyError:
         return None
-    if db.hash and db.hash in _by_hash:
-        return _by_hash[db.hash]
+    key = _file_key(db)
+    if key in _by_file:
+        return _by_file[key]
     tables = set(await db.table_names())
     if not {"articles", "sections", "agencies"} <= tables:
         return None
@@ -64,6 +74,6 @@ async def archive_summary(datasette) -> dict | None:
     )]
     summary["rejected"] = (await db.execute("select count(*) from ingest_errors")).first()[0] \
         if "ingest_errors" in tables else 0
-    if db.hash:
-        _by_hash[db.hash] = summary
+    if key:
+        _by_file[key] = summary
     return summary

@@ -30,17 +30,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class Server:
-    """`just serve` on a free port, stopped (with its whole process group) when the test ends."""
+class Served:
+    """A command serving HTTP on 127.0.0.1:`port`, awaited until it answers; stop() ends its process group."""
 
-    def __init__(self, raw: Path, db: Path):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = db.with_suffix(".log")
-        self.proc = subprocess.Popen(
-            [JUST, "--set", "raw", str(raw), "--set", "db", str(db), "--set", "port", str(self.port), "serve"],
-            cwd=ROOT, stdout=self.log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True,
-        )
+    def __init__(self, cmd: list[str], port: int, log: Path, cwd: Path = ROOT, env: dict | None = None):
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.log = log
+        self.proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+                                     start_new_session=True)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -63,6 +61,15 @@ class Server:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
+
+
+class Server(Served):
+    """`just serve` (the archive's real configuration) on a free port."""
+
+    def __init__(self, raw: Path, db: Path):
+        port = free_port()
+        super().__init__([JUST, "--set", "raw", str(raw), "--set", "db", str(db), "--set", "port", str(port),
+                          "serve"], port, db.with_suffix(".log"))
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,6 @@ from __future__ import annotations
 import importlib.util
 import sqlite3
 import sys
-from pathlib import Path
 
 import pytest
 import yaml

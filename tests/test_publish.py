@@ -7,19 +7,15 @@ import json
 import os
 import re
 import shlex
-import signal
 import subprocess
 import sys
-import time
 import tomllib
 from importlib import metadata
 from pathlib import Path
 
-import httpx
-import pytest
 import yaml
 
-from conftest import JUST, ROOT, free_port
+from conftest import JUST, ROOT, Served, free_port
 
 VENV_BIN = Path(sys.executable).parent
 STAND_IN_GCLOUD = """#!/bin/bash
@@ -78,42 +74,18 @@ def check_deploy_dir(deploy: Path) -> str:
     return dockerfile
 
 
-class DockerCmd:
+class DockerCmd(Served):
     """The Dockerfile's RUN datasette inspect and CMD datasette serve, run in the deploy directory with this venv."""
 
     def __init__(self, deploy: Path, dockerfile: str):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        port = free_port()
         env = {**os.environ, "PATH": f"{VENV_BIN}:{os.environ['PATH']}"}
         inspect = re.search(r"^RUN (datasette inspect .+)$", dockerfile, re.M).group(1)
         subprocess.run(inspect, shell=True, cwd=deploy, env=env, check=True, timeout=60)
         cmd = dockerfile.strip().splitlines()[-1].removeprefix("CMD ")
         assert "--host 0.0.0.0" in cmd
-        cmd = cmd.replace("--host 0.0.0.0", "--host 127.0.0.1").replace("$PORT", str(self.port))
-        self.log = deploy.parent / f"{deploy.name}.log"
-        self.proc = subprocess.Popen(shlex.split(cmd), cwd=deploy, env=env, start_new_session=True,
-                                     stdout=self.log.open("wb"), stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, self.log.read_text()[-2000:]
-            try:
-                if httpx.get(self.url + "/-/versions.json", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        self.stop()
-        raise AssertionError(f"published server did not start: {self.log.read_text()[-2000:]}")
-
-    def get(self, path: str, **kwargs) -> httpx.Response:
-        return httpx.get(self.url + path, timeout=30, **kwargs)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
+        cmd = cmd.replace("--host 0.0.0.0", "--host 127.0.0.1").replace("$PORT", str(port))
+        super().__init__(shlex.split(cmd), port, deploy.parent / f"{deploy.name}.log", cwd=deploy, env=env)
 
 
 def check_served(deploy: Path, dockerfile: str, https: bool) -> None:

@@ -1,0 +1,238 @@
+"""`just bench`: build synthetic archives of several sizes, then load-test the archive's real Datasette
+configuration and plain Datasette on the same file with wrk; results to bench/results/, table to bench/README.md."""
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import math
+import os
+import platform
+import signal
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+from pathlib import Path
+
+import httpx
+
+from bench.builds import build_ours, build_raw
+from bench.records import make_rows
+from bench.synth import vocabulary
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+BIN = Path(sys.executable).parent
+MEAN_WORDS = 240  # synth.py: lognormal body length, median 200 words, plus title/teaser
+FACETS = {"section", "agencies", "published"}
+PLAIN_FACETS = "_facet=section&_facet_array=agencies&_facet_date=published"
+# the archive's first canned search (v1): what plain Datasette is asked for the ranked search
+PLAIN_RANKED_SQL = """select articles.id, articles.published, articles.section, articles.title,
+  snippet(articles_fts, 3, '<mark>', '</mark>', ' … ', 24) as snippet_markdown
+from articles_fts join articles on articles.rowid = articles_fts.rowid
+where articles_fts match escape_fts(:q) order by articles_fts.rank limit 100"""
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """One Datasette on 127.0.0.1, in its own process group, stopped by `stop()`."""
+
+    def __init__(self, kind: str, db: Path, log: Path):
+        self.kind, self.port = kind, free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        if kind == "ours":  # the Justfile's own serve recipe, with an empty raw dir so it never rebuilds
+            empty = db.parent / "no-raw"
+            empty.mkdir(exist_ok=True)
+            cmd = [str(BIN / "just"), "--set", "db", str(db), "--set", "raw", str(empty),
+                   "--set", "port", str(self.port), "serve"]
+        else:  # plain Datasette with its defaults: no metadata, no plugins, no settings
+            cmd = [str(BIN / "datasette"), "serve", str(db), "-h", "127.0.0.1", "-p", str(self.port)]
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{kind} server exited: {log.read_text()[-2000:]}")
+            try:
+                if httpx.get(self.url + "/-/versions.json", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError(f"{kind} server did not start: {log.read_text()[-2000:]}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+
+
+def choose_words(db: Path) -> dict[str, dict]:
+    """Search words in about 100%, 10% and 0.01% of articles, with the share they really have in this file."""
+    words, cumulative = vocabulary()
+    shares = {w: 1 - math.exp(-(c - previous) / cumulative[-1] * MEAN_WORDS)
+              for w, c, previous in zip(words, cumulative, [0.0, *cumulative[:-1]])}
+    plain = [w for w in words if w.isalpha() and len(w) >= 4 and w.islower()]
+    wanted = {"all": "und", "tenth": min(plain, key=lambda w: abs(shares[w] - 0.10)), "rare": plain[-1]}
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    total = conn.execute("select count(*) from articles").fetchone()[0]
+    chosen = {}
+    for name, word in wanted.items():
+        hits = conn.execute("select count(*) from articles_fts where articles_fts match ?", [f'"{word}"']).fetchone()[0]
+        chosen[name] = {"word": word, "articles": hits, "share": round(hits / total, 5)}
+    conn.close()
+    return chosen
+
+
+def scenarios(kind: str, words: dict, row_id: str) -> list[tuple[str, str, bool]]:
+    """(name, path, facets expected) for one server kind: each page as a browser gets it and as JSON."""
+    facets = "" if kind == "ours" else PLAIN_FACETS  # ours: metadata.yml names the facets of the table page
+    pages = [("table", "/archive/articles?_nofacet=1", False),
+             ("table + facets", f"/archive/articles?{facets}", True)]
+    for name, label in (("all", "~100%"), ("tenth", "~10%"), ("rare", "rare")):
+        q = urllib.parse.quote(words[name]["word"])
+        pages.append((f"search {label}", f"/archive/articles?_search={q}&_nofacet=1", False))
+        pages.append((f"search {label} + facets", f"/archive/articles?_search={q}&{facets}".rstrip("&"), True))
+    pages.append(("row page", f"/archive/articles/{row_id}", False))
+    q = urllib.parse.quote(words["tenth"]["word"])
+    if kind == "ours":
+        pages.append(("ranked search ~10%", f"/archive/search?q={q}", False))
+    else:
+        pages.append(("ranked search ~10%", f"/archive?sql={urllib.parse.quote(PLAIN_RANKED_SQL)}&q={q}", False))
+    return pages + [(f"{name} .json", as_json(path), facets) for name, path, facets in pages]
+
+
+def as_json(path: str) -> str:
+    base, _, query = path.partition("?")
+    return base + ".json" + ("?" + query if query else "")
+
+
+def check(server: Server, path: str, facets: bool) -> dict:
+    """One request before the load: status, time, and for facet pages whether every facet came back."""
+    base = path.partition("?")[0].removesuffix(".json")
+    started = time.perf_counter()
+    response = httpx.get(server.url + (path if ".json" in path else as_json(path)), timeout=120)
+    result = {"status": response.status_code, "first_ms": round((time.perf_counter() - started) * 1000, 1)}
+    if response.status_code == 200 and "/articles" in base and not base.startswith("/archive/articles/"):
+        data = response.json()
+        result["matches"] = data.get("filtered_table_rows_count")
+        if facets:
+            present = set(data.get("facet_results", {}))
+            result["facets_missing"] = sorted(FACETS - present)
+            result["facets_timed_out"] = data.get("facets_timed_out", [])
+    return result
+
+
+def wrk(url: str, duration: float, connections: int) -> dict:
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{int(duration)}s", "--timeout", "30s", "-s", str(BENCH / "report.lua"), url],
+        capture_output=True, text=True, timeout=duration + 60, check=True).stdout
+    result = json.loads(out.strip().splitlines()[-1])
+    result["rps"] = round(result["requests"] / result["seconds"], 1)
+    return result
+
+
+def load(server: Server, path: str, runs: int, duration: float, connections: int) -> dict:
+    """Median p50/p95/rps of several bounded wrk runs; failures added up over all of them."""
+    results = [wrk(server.url + path, duration, connections) for _ in range(runs)]
+    summary = {key: round(statistics.median(r[key] for r in results), 1) for key in ("p50_ms", "p95_ms", "rps")}
+    summary["requests"] = sum(r["requests"] for r in results)
+    summary["failed"] = sum(r["non_2xx_3xx"] + r["timeouts"] + r["connect_errors"] + r["read_errors"]
+                            for r in results)
+    summary["runs"] = results
+    return summary
+
+
+def serve_and_measure(kind: str, db: Path, words: dict, row_id: str, args) -> dict:
+    server = Server(kind, db, db.parent / f"{kind}.log")
+    try:
+        started = time.perf_counter()
+        out = {}
+        for name, path, facets in scenarios(kind, words, row_id):
+            out[name] = {"path": path, **check(server, path, facets)}  # also warms caches, as a visitor would
+        for name, path, facets in scenarios(kind, words, row_id):
+            out[name].update(load(server, path, args.runs, args.duration, args.connections))
+            print(f"  {kind:5} {name:26} p50 {out[name]['p50_ms']:8.1f} ms  p95 {out[name]['p95_ms']:8.1f} ms  "
+                  f"{out[name]['rps']:7.1f} req/s  failed {out[name]['failed']}"
+                  + (f"  facets missing {out[name]['facets_missing']}" if out[name].get("facets_missing") else ""),
+                  flush=True)
+        return {"seconds": round(time.perf_counter() - started, 1), "scenarios": out}
+    finally:
+        server.stop()
+
+
+def run_size(count: int, args) -> dict:
+    work = BENCH / "work" / str(count)
+    work.mkdir(parents=True, exist_ok=True)
+    db = work / "archive.db"
+    previous = BENCH / "results" / f"{count}.json"
+    if args.reuse and db.exists() and previous.exists():  # measure the served side again, builds as recorded
+        old = json.loads(previous.read_text())
+        raw, ours, row_id = old["build"]["raw"], old["build"]["ours"], old["row_id"]
+    else:
+        rows, places, agencies, made = make_rows(count, args.seed, BENCH / "work")
+        print(f"{count} articles: rows made in {made:.1f} s (0 = cached)", flush=True)
+        raw = build_raw(rows, work / "raw.db")
+        (work / "raw.db").unlink()
+        print(f"  raw insert   {raw}", flush=True)
+        ours = build_ours(rows, db, places, agencies)
+        print(f"  our build    {ours}", flush=True)
+        row_id = rows[len(rows) // 2]["id"]
+        del rows
+        gc.collect()
+    words = choose_words(db)
+    print(f"  words {words}", flush=True)
+    result = {"articles": count, "build": {"raw": raw, "ours": ours,
+                                           "ours_share_of_raw_rate": round(ours["rows_per_s"] / raw["rows_per_s"], 3)},
+              "words": words, "row_id": row_id,
+              "load": {"connections": args.connections, "duration_s": args.duration, "runs": args.runs}}
+    for kind in ("ours", "plain"):
+        result[kind] = serve_and_measure(kind, db, words, row_id, args)
+    if not args.keep and db.stat().st_size > 2 * 2**30:
+        db.unlink()
+    return result
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="100000,1000000", help="article counts, comma-separated")
+    parser.add_argument("--seed", type=int, default=4)
+    parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
+    parser.add_argument("--runs", type=int, default=3, help="wrk runs per page (the median is reported)")
+    parser.add_argument("--connections", type=int, default=2, help="concurrent wrk connections")
+    parser.add_argument("--keep", action="store_true", help="keep archives over 2 GiB in bench/work/")
+    parser.add_argument("--reuse", action="store_true",
+                        help="serve an archive kept in bench/work/ again instead of building it (build numbers as recorded)")
+    args = parser.parse_args(argv)
+    # a stopped benchmark still stops its servers (the `finally` in serve_and_measure)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    results_dir = BENCH / "results"
+    results_dir.mkdir(exist_ok=True)
+    for count in (int(s) for s in args.sizes.split(",")):
+        result = run_size(count, args)
+        result["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version(),
+                             "sqlite": sqlite3.sqlite_version, "date": time.strftime("%Y-%m-%d %H:%M")}
+        path = results_dir / f"{count}.json"
+        path.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
+        print(f"  → {path.relative_to(ROOT)}", flush=True)
+    from bench.table import write_readme
+
+    write_readme()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,430 @@
+"""Table pages that stay fast on a million articles: the page's rows, its count and its facets.
+
+Datasette answers a table page with one SQL statement for the rows, one for the count and one per facet,
+each over the filtered rows. On the full archive a facet's scan takes longer than facet_time_limit_ms and
+the facet silently disappears, and a search for a common word looks up every hit in the article table
+three times over (bench/README.md). Here, for an immutable file:
+
+- a search's hits are read once per request from the FTS index (`select group_concat(rowid) ... match`);
+- facets are counted from compact in-memory columns keyed by rowid, for any filter (the filter runs once);
+- the count of a plain search is the number of hits, and the unfiltered count is counted once;
+- the rows of a search sorted by an indexed column come from the hits' ranks in that sort, then 50 lookups.
+
+URLs, JSON and HTML stay Datasette's own: its facet classes build the results, only their counting query
+is answered from memory; the count and row statements are rewritten to equivalent ones. Anything else — a
+mutable database, other filters next to a search, a column with too many values, a second page — goes to
+Datasette's SQL unchanged.
+"""
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextvars
+import json
+import os
+import re
+import sqlite3
+import threading
+
+import numpy as np
+from datasette import hookimpl
+from datasette.database import QueryInterrupted, Results
+from datasette.facets import ArrayFacet, ColumnFacet, DateFacet
+from datasette.utils import escape_sqlite
+
+# A column with more distinct values than this is not a facet anyone reads; leave it to SQL.
+MAX_DISTINCT = 100_000
+# Fewer hits than this: SQLite's own plan (look up each hit, sort) is already quick.
+FEW_HITS = 2_000
+_NO_ROWS = np.zeros(0, dtype=np.int64)
+# What one request has worked out (a search's hits, a filter's rows), shared by its statements and facets;
+# set per request by asgi_wrapper, so nothing is reused across requests.
+_REQUEST = contextvars.ContextVar("fast_table_request", default=None)
+
+
+async def once_per_request(key, make):
+    """`await make()` once per request and key; outside a request, every time."""
+    memo = _REQUEST.get()
+    if memo is None:
+        return await make()
+    if key not in memo:
+        memo[key] = asyncio.ensure_future(make())
+    return await memo[key]
+
+
+class Counts:
+    """One facet's values for every row: `codes[rowid]` indexes `values` (sorted as SQLite sorts), -1 for NULL;
+    for array facets `items`/`item_rows` list each row's distinct items instead."""
+
+    def __init__(self, values: list, codes: np.ndarray | None = None,
+                 items: np.ndarray | None = None, item_rows: np.ndarray | None = None):
+        self.values, self.codes, self.items, self.item_rows = values, codes, items, item_rows
+        self.size = len(codes) if codes is not None else int(item_rows.max(initial=-1)) + 1
+        self._all: np.ndarray | None = None
+
+    def count(self, rowids: np.ndarray | None) -> np.ndarray:
+        """Rows per value among `rowids` (None: every row)."""
+        size = self._size()
+        if rowids is None:
+            if self._all is None:
+                self._all = self._count(np.arange(size, dtype=np.int64))
+            return self._all
+        rowids = rowids[rowids < size]  # rowids are distinct: hits of a search, rows of a filter
+        if len(rowids) > size // 2:
+            # most rows chosen (a word in every article): count the few left out, take them from the totals
+            left_out = np.ones(size, dtype=bool)
+            left_out[rowids] = False
+            return self.count(None) - self._count(np.flatnonzero(left_out))
+        return self._count(rowids)
+
+    def _count(self, rowids: np.ndarray) -> np.ndarray:
+        if self.codes is not None:
+            codes = self.codes[rowids]
+            return np.bincount(codes[codes >= 0], minlength=len(self.values))
+        chosen = np.zeros(self._size(), dtype=bool)
+        chosen[rowids] = True
+        return np.bincount(self.items[chosen[self.item_rows]], minlength=len(self.values))
+
+    def _size(self) -> int:
+        return self.size
+
+    def top(self, rowids: np.ndarray | None, limit: int) -> list[dict]:
+        """Datasette's order: count descending, then value; NULLs and zero counts left out."""
+        counts = self.count(rowids)
+        present = np.flatnonzero(counts)
+        order = present[np.lexsort((present, -counts[present]))][:limit]
+        return [{"value": self.values[i], "count": int(counts[i])} for i in order]
+
+
+def _sort_key(value):
+    # SQLite's order: numbers before text, text by code point (BINARY collation)
+    return (0, value, "") if isinstance(value, (int, float)) else (1, 0, str(value))
+
+
+def _encode(pairs) -> Counts | None:
+    """(rowid, value) pairs → Counts, or None when the column has too many distinct values."""
+    pairs = [(rowid, value) for rowid, value in pairs]
+    values = sorted({value for _, value in pairs if value is not None}, key=_sort_key)
+    if len(values) > MAX_DISTINCT:
+        return None
+    index = {value: i for i, value in enumerate(values)}
+    size = max((rowid for rowid, _ in pairs), default=-1) + 1
+    codes = np.full(size, -1, dtype=np.int32)
+    if pairs:
+        rowids = np.fromiter((rowid for rowid, _ in pairs), dtype=np.int64, count=len(pairs))
+        codes[rowids] = np.fromiter((-1 if v is None else index[v] for _, v in pairs), dtype=np.int32,
+                                    count=len(pairs))
+    return Counts(values, codes=codes)
+
+
+def _encode_arrays(pairs) -> Counts | None:
+    rows, items = [], []
+    for rowid, text in pairs:
+        try:
+            array = json.loads(text) if text else []
+        except (TypeError, ValueError):
+            continue
+        if isinstance(array, list):
+            for item in dict.fromkeys(x for x in array if isinstance(x, (str, int, float))):
+                rows.append(rowid)
+                items.append(item)
+    values = sorted(set(items), key=_sort_key)
+    if len(values) > MAX_DISTINCT:
+        return None
+    index = {value: i for i, value in enumerate(values)}
+    return Counts(values, items=np.array([index[i] for i in items], dtype=np.int32),
+                  item_rows=np.array(rows, dtype=np.int64))
+
+
+class Store:
+    """Counts (and sort ranks) per (database file, table, kind, column), loaded once in a thread of our own; the file is
+    served immutable. Futures of `concurrent.futures`, because Datasette's startup hook runs in another event
+    loop than the requests."""
+
+    def __init__(self):
+        self._loading: dict[tuple, concurrent.futures.Future] = {}
+        self._lock = threading.Lock()
+        self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="fast-table")
+
+    def start(self, datasette, database: str, table: str, kind: str, column: str) -> concurrent.futures.Future | None:
+        return self.start_for(datasette.get_database(database), table, kind, column)
+
+    def start_for(self, db, table: str, kind: str, column: str) -> concurrent.futures.Future | None:
+        if db.is_mutable or db.is_memory or not db.path:
+            return None  # a database that may change under us is counted by SQL
+        # the file itself, not db.hash: Datasette hashes an immutable file on first use, reading all of it
+        stat = os.stat(db.path)
+        key = (db.path, stat.st_mtime_ns, stat.st_size, table, kind, column)
+        with self._lock:
+            if key not in self._loading:
+                self._loading[key] = self._executor.submit(_load, db.path, table, kind, column)
+            return self._loading[key]
+
+    async def counts(self, datasette, database: str, table: str, kind: str, column: str) -> Counts | np.ndarray | None:
+        return await self.counts_of(datasette.get_database(database), table, kind, column)
+
+    async def counts_of(self, db, table: str, kind: str, column: str) -> Counts | np.ndarray | None:
+        future = self.start_for(db, table, kind, column)
+        return None if future is None else await asyncio.wrap_future(future)
+
+    def submit(self, fn) -> concurrent.futures.Future:
+        return self._executor.submit(fn)
+
+
+def _ranks(rows) -> np.ndarray:
+    """rowids in SQLite's own order for a sort → each rowid's place in it."""
+    rowids = np.fromiter((rowid for rowid, in rows), dtype=np.int64)
+    ranks = np.full(int(rowids.max(initial=-1)) + 1, np.iinfo(np.int64).max, dtype=np.int64)
+    ranks[rowids] = np.arange(len(rowids))
+    return ranks
+
+
+def _load(path: str, table: str, kind: str, column: str) -> Counts | np.ndarray | None:
+    t, c = escape_sqlite(table), escape_sqlite(column)
+    if kind in ("asc", "desc"):
+        sql, encode = f"select rowid from {t} order by {c} {kind}", _ranks
+    elif kind == "array":
+        sql, encode = f"select rowid, {c} from {t} where {c} is not null and {c} not in ('', '[]')", _encode_arrays
+    elif kind == "date":
+        sql, encode = f"select rowid, date({c}) from {t}", _encode
+    else:
+        sql, encode = f"select rowid, {c} from {t}", _encode
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
+        try:
+            return encode(conn.execute(sql))
+        finally:
+            conn.close()
+    except Exception:  # no such column, malformed JSON ...: Datasette's own SQL will say what is wrong
+        return None
+
+
+STORE = Store()
+
+
+class Search:
+    """A table with an FTS index of exactly its rows (checked once): the hits of a search, and the page's
+    count and row statements answered from them."""
+
+    def __init__(self, db, table: str, fts: str):
+        self.db, self.table, self.fts = db, table, fts
+        self.execute = db.execute  # Datasette's own, before install() wraps it
+        self.total: int | None = None
+        self.indexed: set[str] = set()
+        t, f = escape_sqlite(table), escape_sqlite(fts)
+        self.clause = {m: f"rowid in (select rowid from {f} where {f} match {m})" for m in ("escape_fts(:search)", ":search")}
+        self.count_sql = {m: f"select count(*) from {t} where {c} " for m, c in self.clause.items()}
+        self.rows_sql = {m: re.compile(rf"^(select .+ from {re.escape(t)}) where {re.escape(c)} "
+                                       rf"order by (\[?\w+\]?)( desc)? limit (\d+)$", re.S)
+                         for m, c in self.clause.items()}
+
+    def check(self) -> None:
+        """In our thread: does the FTS index hold exactly the table's rows? Then remember count and indexes."""
+        t, docsize = escape_sqlite(self.table), escape_sqlite(self.fts + "_docsize")
+        conn = sqlite3.connect(f"file:{self.db.path}?mode=ro&immutable=1", uri=True)
+        try:
+            total = conn.execute(f"select count(*) from {t}").fetchone()[0]
+            docs = conn.execute(f"select count(*) from {docsize}").fetchone()[0]
+            stray = conn.execute(f"select count(*) from {docsize} where id not in (select rowid from {t})").fetchone()[0]
+            indexed = {"rowid"}
+            for index in conn.execute("select name from pragma_index_list(?)", [self.table]).fetchall():
+                first = conn.execute("select name from pragma_index_info(?) where seqno = 0", index).fetchone()
+                if first and first[0]:
+                    indexed.add(first[0])
+        finally:
+            conn.close()
+        if docs == total and stray == 0:
+            self.indexed, self.total = indexed, total
+
+    async def hits(self, match: str, params) -> np.ndarray:
+        search = (params or {}).get("search")
+
+        async def read():
+            f = escape_sqlite(self.fts)
+            text = (await self.execute(f"select group_concat(rowid) from {f} where {f} match {match}", params)
+                    ).single_value()
+            return np.fromstring(text, dtype=np.int64, sep=",") if text else _NO_ROWS
+
+        return await once_per_request(("hits", self.db.name, self.table, match, search), read)
+
+    async def answer(self, sql: str, params) -> str | Results:
+        """The statement to run instead of `sql`, or its result; `sql` itself when nothing applies."""
+        if self.total is None:
+            return sql
+        if sql == f"select count(*) from {escape_sqlite(self.table)} ":
+            return Results([(self.total,)], False, [("count(*)",)])
+        for match in self.clause:
+            if sql == self.count_sql[match]:
+                return Results([(len(await self.hits(match, params)),)], False, [("count(*)",)])
+            rows = self.rows_sql[match].match(sql)
+            if rows and rows[2].strip("[]") in self.indexed:
+                return await self._rows(rows, match, params) or sql
+        return sql
+
+    async def _rows(self, rows: re.Match, match: str, params) -> str | None:
+        select, column, desc, limit = rows[1], rows[2].strip("[]"), rows[3], int(rows[4])
+        hits = await self.hits(match, params)
+        if len(hits) < FEW_HITS:
+            return None
+        ranks = await STORE.counts_of(self.db, self.table, "desc" if desc else "asc", column)
+        if ranks is None:
+            return None
+        places = ranks[hits[hits < len(ranks)]]
+        first = hits[np.argpartition(places, limit - 1)[:limit]] if len(hits) > limit else hits
+        # the same statement over the `limit` first hits in this order, so SQLite sorts them as it would all
+        return f"{select} where rowid in ({', '.join(map(str, sorted(first.tolist())))}) order by {rows[2]}{desc or ''} limit {limit}"
+
+    def install(self) -> None:
+        async def execute(sql, *args, **kwargs):
+            params = args[0] if args else kwargs.get("params")
+            try:
+                answer = await self.answer(sql, params)
+            except QueryInterrupted:  # reading the hits took too long: let Datasette's own statement say so
+                answer = sql
+            if isinstance(answer, Results):
+                return answer
+            return await self.execute(answer, *args, **kwargs)
+
+        self.db.execute = execute
+
+
+SEARCHES: dict[tuple[str, str], Search] = {}
+
+
+async def _filtered_rowids(facet) -> np.ndarray | None:
+    """The rowids of the page's filtered rows; None for the unfiltered table."""
+    t = escape_sqlite(facet.table)
+    head, found, where = facet.sql.partition(f" from {t} ")
+    if not found or not head.startswith("select "):
+        raise LookupError("not a table query")
+    where = where.strip()
+    if not where:
+        return None
+    search = SEARCHES.get((facet.database, facet.table))
+    if search and search.total is not None:
+        for match, clause in search.clause.items():
+            if where == f"where {clause}":
+                return await search.hits(match, facet.params)
+
+    async def read():
+        db = facet.ds.get_database(facet.database)
+        text = (await db.execute(f"select group_concat(rowid) from {t} {where}", facet.params,
+                                 custom_time_limit=facet.ds.setting("sql_time_limit_ms"))).single_value()
+        return np.fromstring(text, dtype=np.int64, sep=",") if text else _NO_ROWS
+
+    key = ("rows", facet.database, where, json.dumps(facet.params, sort_keys=True, default=str))
+    return await once_per_request(key, read)
+
+
+class _Answers:
+    """Stands in for the Datasette object inside the parent's facet_results(): the counting query of each
+    facet config is answered from memory, in the order the parent asks; everything else goes to Datasette."""
+
+    def __init__(self, ds, answers: list[Results | None]):
+        self._ds, self._answers = ds, list(answers)
+
+    def __getattr__(self, name):
+        return getattr(self._ds, name)
+
+    async def execute(self, *args, **kwargs):
+        answer = self._answers.pop(0) if self._answers else None
+        if answer is None:
+            return await self._ds.execute(*args, **kwargs)
+        return answer
+
+
+class _Fast:
+    """Mixin: count every config of this facet type in memory, then let Datasette's class build the JSON."""
+
+    kind = "column"
+
+    async def facet_results(self):
+        try:
+            answers = await self._answers()
+        except (LookupError, QueryInterrupted):  # not a plain table query, or too slow: Datasette's SQL decides
+            answers = None
+        if not answers or not any(answers):
+            return await super().facet_results()
+        real, self.ds = self.ds, _Answers(self.ds, answers)
+        try:
+            return await super().facet_results()
+        finally:
+            self.ds = real
+
+    async def _answers(self) -> list[Results | None] | None:
+        configs = self.get_configs()
+        if not configs or not self.table:
+            return None
+        db = self.ds.get_database(self.database)
+        if db.is_mutable or db.is_memory or self.table in await db.view_names():
+            return None
+        limit = self.get_facet_size() + 1
+        rowids = await _filtered_rowids(self)
+        answers = []
+        for config in configs:
+            column = config["config"].get("column") or config["config"]["simple"]
+            counts = await STORE.counts(self.ds, self.database, self.table, self.kind, column)
+            rows = counts.top(rowids, limit) if counts else None
+            answers.append(None if rows is None else Results(rows, False, [("value",), ("count",)]))
+        return answers
+
+
+class FastColumnFacet(_Fast, ColumnFacet):
+    kind = "column"
+
+
+class FastDateFacet(_Fast, DateFacet):
+    kind = "date"
+
+
+class FastArrayFacet(_Fast, ArrayFacet):
+    kind = "array"
+
+
+_REPLACEMENTS = {ColumnFacet: FastColumnFacet, DateFacet: FastDateFacet, ArrayFacet: FastArrayFacet}
+
+
+@hookimpl(hookwrapper=True)
+def register_facet_classes():
+    # Datasette registers its three facet classes itself; swap each for its in-memory twin, keep any others
+    outcome = yield
+    outcome.force_result([[_REPLACEMENTS.get(klass, klass) for klass in classes] for classes in outcome.get_result()])
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    def wrap(app):
+        async def per_request(scope, receive, send):
+            token = _REQUEST.set({})
+            try:
+                await app(scope, receive, send)
+            finally:
+                _REQUEST.reset(token)
+
+        return per_request
+
+    return wrap
+
+
+@hookimpl
+def startup(datasette):
+    async def inner():
+        for name, db in datasette.databases.items():
+            if db.is_mutable or db.is_memory or not db.path:
+                continue
+            for table in await db.table_names():
+                fts = await db.fts_table(table)
+                if fts and fts != table and (name, table) not in SEARCHES:
+                    search = SEARCHES[(name, table)] = Search(db, table, fts)
+                    STORE.submit(search.check)
+                    search.install()
+            # start loading what the tables' metadata asks for, so the first visitor does not wait for it
+            for table, meta in (datasette.metadata("tables", database=name) or {}).items():
+                for facet in meta.get("facets", []):
+                    kind, column = ("column", facet) if isinstance(facet, str) else next(iter(facet.items()))
+                    STORE.start(datasette, name, table, kind, column)
+                for kind in ("asc", "desc"):
+                    if meta.get(f"sort_{kind}" if kind == "desc" else "sort"):
+                        STORE.start(datasette, name, table, kind, meta[f"sort_{kind}" if kind == "desc" else "sort"])
+
+    return inner

@@ -1,0 +1,101 @@
+"""plugins/fast_table.py on a real `just serve`: counts, rows and facets of table pages equal what Datasette's
+own SQL says, for the unfiltered table, a common word (the in-memory paths) and a search with a filter."""
+from __future__ import annotations
+
+import random
+import sqlite3
+import sys
+from pathlib import Path
+
+import pytest
+
+from ingest import store
+from tests.conftest import Server
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "plugins"))
+import german_search  # noqa: E402  (the search functions the served archive uses)
+
+ARTICLES = 3_000  # above fast_table.FEW_HITS, so a common word takes the in-memory row path
+WORDS = ["Regierung", "Streik", "Hafen", "Wahl", "Krieg", "Miete", "Gewerkschaft", "Bahn", "Klima", "Schule"]
+SECTIONS = ["Ausland", "Inland", "Feuilleton", "Sport", "Ansichten"]
+AGENCIES = [[], ["jW"], ["dpa", "jW"], ["AFP"], ["dpa", "dpa"], ["Reuters", "jW"]]
+
+
+def article(i: int, rng: random.Random) -> dict:
+    body = " ".join(["und"] + rng.sample(WORDS, 3) + ["Text"] * rng.randint(1, 5))
+    published = f"{rng.randint(1995, 2025)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+    row = dict.fromkeys(store.ARTICLE_COLUMNS)
+    row.update(id=f"artikel-{i}", title=f"Artikel {i}", published=published, published_date=published,
+               published_month=published[:7], published_year=int(published[:4]), section=rng.choice(SECTIONS),
+               agencies=store.json_list(rng.choice(AGENCIES)), authors="[]", body_markdown=body,
+               search_stems=german_search.stem("und") + " " + body.lower())
+    return row
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory):
+    work = tmp_path_factory.mktemp("fast_table")
+    db, raw = work / "archive.db", work / "raw"
+    raw.mkdir()  # empty: `just serve` finds nothing newer than the archive and serves it as built
+    rng = random.Random(4)
+    with store.building(db) as built:
+        store.insert_articles(built, (article(i, rng) for i in range(ARTICLES)))
+        store.finish(built, {}, {})
+    server = Server(raw, db)
+    yield server, db
+    server.stop()
+
+
+def sql(db: Path, query: str, *params) -> list[tuple]:
+    conn = sqlite3.connect(db)
+    german_search.register(conn)
+    conn.create_function("escape_fts", 1, german_search.german_match)
+    try:
+        return [tuple(r) for r in conn.execute(query, params)]
+    finally:
+        conn.close()
+
+
+def facet_counts(data: dict) -> dict[str, list[tuple]]:
+    return {name: [(r["value"], r["count"]) for r in facet["results"]] for name, facet in data["facet_results"].items()}
+
+
+def expected_facets(db: Path, where: str, *params) -> dict[str, list[tuple]]:
+    """Datasette's own facet SQL, in short: count desc, value; NULLs left out; array items once per row."""
+    order = "order by 2 desc, 1 limit 30"
+    return {
+        "section": sql(db, f"select section, count(*) from articles where {where} and section is not null "
+                           f"group by 1 {order}", *params),
+        "agencies": sql(db, f"select value, count(*) from (select distinct articles.rowid, j.value from articles, "
+                            f"json_each(articles.agencies) j where {where}) group by 1 {order}", *params),
+        "published_year": sql(db, f"select published_year, count(*) from articles where {where} "
+                                  f"and published_year is not null group by 1 {order}", *params),
+        "published_month": sql(db, f"select published_month, count(*) from articles where {where} "
+                                   f"and published_month is not null group by 1 {order}", *params),
+        "published": sql(db, f"select date(published), count(*) from articles where {where} "
+                             f"and date(published) is not null group by 1 {order}", *params),
+    }
+
+
+SEARCH = "articles.rowid in (select rowid from articles_fts where articles_fts match escape_fts(?))"
+
+
+@pytest.mark.parametrize("query, where, params", [
+    ("", "1", ()),
+    ("_search=und", SEARCH, ("und",)),  # every article: hits, count, rows and facets from memory
+    ("_search=Hafen&section=Inland", f"section = 'Inland' and {SEARCH}", ("Hafen",)),  # Datasette's SQL + memory
+])
+def test_table_page_equals_datasettes_sql(archive, query, where, params):
+    server, db = archive
+    data = server.get(f"/archive/articles.json?_facet_size=30&_size=50&_shape=objects&{query}").json()
+    assert data["filtered_table_rows_count"] == sql(db, f"select count(*) from articles where {where}", *params)[0][0]
+    newest = sql(db, f"select published from articles where {where} order by published desc limit 50", *params)
+    assert [row["published"] for row in data["rows"]] == [p for p, in newest]
+    assert facet_counts(data) == expected_facets(db, where, *params)
+
+
+def test_second_page_of_a_common_word(archive):
+    server, db = archive
+    first = server.get("/archive/articles.json?_search=und&_size=50&_nofacet=1").json()
+    second = server.get(first["next_url"].split("/archive/", 1)[1].join(["/archive/", ""])).json()
+    assert len(second["rows"]) == 50 and second["filtered_table_rows_count"] == ARTICLES
