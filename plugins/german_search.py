@@ -35,6 +35,7 @@ class Words(NamedTuple):
         return f'({FTS_STEMS_COLUMN} : "{stems}" * OR {TEXT_COLUMNS} : "{" ".join(self.words)}" *)'
 
 
+@lru_cache(maxsize=100_000)
 def _plain(word: str) -> str:
     """A word as unicode61 remove_diacritics indexes it: lower case, no marks."""
     return "".join(ch for ch in unicodedata.normalize("NFD", word.lower()) if not unicodedata.combining(ch))
@@ -166,10 +167,11 @@ def _matched(word: str, rules) -> str | None:
     for prefix in stem_prefixes:
         if s.startswith(prefix):
             return prefix
-    plain = _plain(word)
-    for prefix in plain_prefixes:
-        if plain.startswith(prefix):
-            return prefix
+    if plain_prefixes:  # most queries have none: folding every word of a body is the snippet's main cost
+        plain = _plain(word)
+        for prefix in plain_prefixes:
+            if plain.startswith(prefix):
+                return prefix
     return None
 
 
