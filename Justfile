@@ -6,7 +6,7 @@ db := "data/archive.db"
 raw := "data/raw"
 port := "8001"
 # Datasette settings shared by serve and publish (the benchmarks chose them, see bench/README.md)
-settings := "--setting sql_time_limit_ms 3000 --setting facet_time_limit_ms 1000 --setting suggest_facets off --setting default_page_size 20 --setting max_returned_rows 1000 --setting allow_download off --setting default_cache_ttl 3600"
+settings := "--setting sql_time_limit_ms 3000 --setting facet_time_limit_ms 1000 --setting suggest_facets off --setting default_page_size 20 --setting max_returned_rows 1000 --setting allow_download off --setting default_cache_ttl 3600 --setting truncate_cells_html 400"
 serve_opts := "-m metadata.yml --plugins-dir plugins --template-dir templates " + settings
 
 default:

@@ -5,6 +5,7 @@ import json
 import os
 
 from datasette import hookimpl
+from datasette_render_markdown import render_markdown
 
 DATABASE = "archive"
 # The served file is immutable (`-i`), so its summary is worked out once per file. Keyed by path, size and
@@ -23,6 +24,8 @@ def _file_key(db) -> tuple | None:
 def prepare_jinja2_environment(env):
     # the article page shows authors and agencies, stored as JSON arrays
     env.filters["json_list"] = _json_list
+    # the article page renders the body itself, sanitised as datasette-render-markdown does everywhere else
+    env.filters["markdown"] = lambda value: render_markdown(value, extra_tags=["mark"])
 
 
 def _json_list(value) -> list:

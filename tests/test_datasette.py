@@ -65,3 +65,13 @@ def test_article_page_shows_byline_and_sources(tmp_path):
     assert 'Von <a href="/archive/articles?authors__arraycontains=Anna%20Beispiel">Anna Beispiel</a> und ' in html
     assert ">Tom Muster</a>, Hamburg</p>" in html
     assert 'Quelle: (<a href="/archive/articles?agencies__arraycontains=AFP">AFP</a>/' in html
+
+
+def test_table_page_shows_short_plain_excerpts(server):
+    """The table lists each text as a plain excerpt; only the article page renders the whole body."""
+    import re
+
+    html = server.get("/archive/articles?_search=Telefonat").text
+    cell = re.search(r'<td class="col-body_markdown[^"]*">(.*?)</td>', html, re.S)[1]
+    assert cell.startswith("US-Präsident Donald Trump hat") and "<p>" not in cell
+    assert len(cell) < 600 and cell.rstrip().endswith("…")
