@@ -249,6 +249,11 @@ def building(target: str | Path) -> Iterator[sqlite_utils.Database]:
         with open(tmp, "rb") as finished:
             os.fsync(finished.fileno())
         os.replace(tmp, target)
+        directory = os.open(target.parent, os.O_RDONLY)  # the rename itself survives a power cut too
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
     except BaseException:
         db.conn.close()
         tmp.unlink(missing_ok=True)
