@@ -94,12 +94,9 @@ def _decode(page: RawPage, blob: bytes) -> Parsed:
     return Parsed(page, article=Article(**payload), reused=True, kept_previous=kept)
 
 
-def parse_all(raw_dir: Path, previous: dict[str, dict], progress: bool) -> tuple[list[Parsed], list[dict]]:
+def parse_all(raw_dir: Path, previous: dict[str, dict], known: frozenset[str],
+              progress: bool) -> tuple[list[Parsed], list[dict]]:
     """Every page under raw_dir, parsed or taken unchanged from the previous archive; plus replaced versions."""
-    known = frozenset(
-        name for prev in previous.values() if prev.get("status") == "article" and prev.get("record")
-        for name in json.loads(zlib.decompress(prev["record"])).get("authors", [])
-    )
     results, versions = [], []
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     for path in tqdm(page_paths(raw_dir), desc="reading pages", unit="page", disable=not progress):
@@ -271,7 +268,8 @@ def build(raw_dir: str | Path, target: str | Path, progress: bool = True, increm
         raise SystemExit(f"{raw_dir}: no such directory of raw pages")
     summary = Summary()
     previous, old_versions = store.read_previous(target) if incremental else ({}, [])
-    results, new_versions = parse_all(raw_dir, previous, progress)
+    known = store.known_authors(target) if incremental else frozenset()
+    results, new_versions = parse_all(raw_dir, previous, known, progress)
     summary.pages_read = len(results)
     summary.pages_reused = sum(1 for r in results if r.reused)
     summary.pages_parsed = summary.pages_read - summary.pages_reused

@@ -117,38 +117,40 @@ def insert_versions(db: sqlite_utils.Database, versions: Iterable[dict]) -> None
     db["article_versions"].insert_all(versions, batch_size=2000)
 
 
-def read_previous(path: str | Path) -> tuple[dict[str, dict], list[dict]]:
-    """What the published archive already knows: each page's hash and parsed record, and old versions."""
+def _read_archive(path: str | Path, read, empty):
+    """`read(conn)` on an existing archive opened read-only; `empty` when there is none or it is unreadable."""
     path = Path(path)
     if not path.exists():
-        return {}, []
+        return empty
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         conn.row_factory = sqlite3.Row
-        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        pages = {row["source_path"]: dict(row) for row in conn.execute("SELECT * FROM pages")} if "pages" in tables else {}
-        versions = ([dict(row) for row in conn.execute("SELECT * FROM article_versions ORDER BY id")]
-                    if "article_versions" in tables else [])
-        conn.close()
+        try:
+            return read(conn)
+        finally:
+            conn.close()
     except sqlite3.DatabaseError:
-        return {}, []  # an unreadable old archive: build everything anew
-    for version in versions:
-        version.pop("id", None)
-    return pages, versions
+        return empty  # an unreadable old archive: build everything anew
+
+
+def read_previous(path: str | Path) -> tuple[dict[str, dict], list[dict]]:
+    """What the published archive already knows: each page's hash and parsed record, and old versions."""
+    def read(conn):
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        pages = ({row["source_path"]: dict(row) for row in conn.execute("SELECT * FROM pages")}
+                 if "pages" in tables else {})
+        versions = ([{k: v for k, v in dict(row).items() if k != "id"}
+                     for row in conn.execute("SELECT * FROM article_versions ORDER BY id")]
+                    if "article_versions" in tables else [])
+        return pages, versions
+
+    return _read_archive(path, read, ({}, []))
 
 
 def known_authors(path: str | Path) -> frozenset[str]:
     """Every author name in an archive (empty when there is none yet)."""
-    path = Path(path)
-    if not path.exists():
-        return frozenset()
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        names = frozenset(row[0] for row in conn.execute("SELECT name FROM authors"))
-        conn.close()
-        return names
-    except sqlite3.DatabaseError:
-        return frozenset()
+    return _read_archive(path, lambda conn: frozenset(row[0] for row in conn.execute("SELECT name FROM authors")),
+                         frozenset())
 
 
 def finish(db: sqlite_utils.Database, places: dict[int, dict], agencies: dict[str, tuple[str, str]],
