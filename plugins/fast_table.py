@@ -34,6 +34,8 @@ from datasette.utils import escape_sqlite
 
 # A column with more distinct values than this is not a facet anyone reads; leave it to SQL.
 MAX_DISTINCT = 100_000
+# An array facet is counted by each row's combination of items while there are no more combinations than this.
+MAX_COMBINATIONS = 5_000
 # Fewer hits than this: SQLite's own plan (look up each hit, sort) is already quick.
 FEW_HITS = 2_000
 _NO_ROWS = np.zeros(0, dtype=np.int64)
@@ -53,12 +55,14 @@ async def once_per_request(key, make):
 
 
 class Counts:
-    """One facet's values for every row: `codes[rowid]` indexes `values` (sorted as SQLite sorts), -1 for NULL;
-    for array facets `items`/`item_rows` list each row's distinct items instead."""
+    """One facet's values for every row: `codes[rowid]` indexes `values` (sorted as SQLite sorts), -1 for NULL.
+    For array facets `codes[rowid]` indexes the row's combination of items, and `combos` holds which values
+    each combination has (one row of 0/1 per combination): counting stays one gather, as for a column; when
+    rows have too many different combinations, `items`/`item_rows` list each row's distinct items instead."""
 
-    def __init__(self, values: list, codes: np.ndarray | None = None,
+    def __init__(self, values: list, codes: np.ndarray | None = None, combos: np.ndarray | None = None,
                  items: np.ndarray | None = None, item_rows: np.ndarray | None = None):
-        self.values, self.codes, self.items, self.item_rows = values, codes, items, item_rows
+        self.values, self.codes, self.combos, self.items, self.item_rows = values, codes, combos, items, item_rows
         self.size = len(codes) if codes is not None else int(item_rows.max(initial=-1)) + 1
         self._all: np.ndarray | None = None
 
@@ -80,7 +84,10 @@ class Counts:
     def _count(self, rowids: np.ndarray) -> np.ndarray:
         if self.codes is not None:
             codes = self.codes[rowids]
-            return np.bincount(codes[codes >= 0], minlength=len(self.values))
+            codes = codes[codes >= 0]
+            if self.combos is None:
+                return np.bincount(codes, minlength=len(self.values))
+            return np.bincount(codes, minlength=len(self.combos)) @ self.combos
         chosen = np.zeros(self._size(), dtype=bool)
         chosen[rowids] = True
         return np.bincount(self.items[chosen[self.item_rows]], minlength=len(self.values))
@@ -118,22 +125,33 @@ def _encode(pairs) -> Counts | None:
 
 
 def _encode_arrays(pairs) -> Counts | None:
-    rows, items = [], []
+    rows, row_items = [], []
     for rowid, text in pairs:
         try:
             array = json.loads(text) if text else []
         except (TypeError, ValueError):
             continue
         if isinstance(array, list):
-            for item in dict.fromkeys(x for x in array if isinstance(x, (str, int, float))):
+            distinct = tuple(dict.fromkeys(x for x in array if isinstance(x, (str, int, float))))
+            if distinct:
                 rows.append(rowid)
-                items.append(item)
-    values = sorted(set(items), key=_sort_key)
+                row_items.append(distinct)
+    values = sorted({item for items in row_items for item in items}, key=_sort_key)
     if len(values) > MAX_DISTINCT:
         return None
     index = {value: i for i, value in enumerate(values)}
-    return Counts(values, items=np.array([index[i] for i in items], dtype=np.int32),
-                  item_rows=np.array(rows, dtype=np.int64))
+    combos = {items: i for i, items in enumerate(dict.fromkeys(row_items))}
+    if len(combos) > MAX_COMBINATIONS:
+        item_rows = [rowid for rowid, items in zip(rows, row_items) for _ in items]
+        return Counts(values, items=np.array([index[i] for items in row_items for i in items], dtype=np.int32),
+                      item_rows=np.array(item_rows, dtype=np.int64))
+    has = np.zeros((len(combos), len(values)), dtype=np.int64)
+    for items, combo in combos.items():
+        has[combo, [index[i] for i in items]] = 1
+    codes = np.full(max(rows, default=-1) + 1, -1, dtype=np.int32)
+    codes[np.array(rows, dtype=np.int64)] = np.fromiter((combos[items] for items in row_items), dtype=np.int32,
+                                                         count=len(row_items))
+    return Counts(values, codes=codes, combos=has)
 
 
 class Store:
@@ -325,6 +343,11 @@ class _Answers:
 
     def __getattr__(self, name):
         return getattr(self._ds, name)
+
+    def absolute_url(self, request, path):
+        # Datasette hands over a PrefixedUrlString, which lists dir(str) on every method call urljoin makes;
+        # joined as a plain str the URL is the same and a facet page (one URL per value) saves ~4 ms at 1M
+        return self._ds.absolute_url(request, str(path))
 
     async def execute(self, *args, **kwargs):
         answer = self._answers.pop(0) if self._answers else None

@@ -7,6 +7,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ingest import store
@@ -99,3 +100,26 @@ def test_second_page_of_a_common_word(archive):
     first = server.get("/archive/articles.json?_search=und&_size=50&_nofacet=1").json()
     second = server.get(first["next_url"].split("/archive/", 1)[1].join(["/archive/", ""])).json()
     assert len(second["rows"]) == 50 and second["filtered_table_rows_count"] == ARTICLES
+
+
+@pytest.mark.parametrize("max_combinations", [5_000, 1])  # by combination, and by item when there are too many
+def test_array_counts_equal_a_plain_count(monkeypatch, max_combinations):
+    import fast_table
+
+    monkeypatch.setattr(fast_table, "MAX_COMBINATIONS", max_combinations)
+    rng = random.Random(7)
+    arrays = {rowid: rng.choice(AGENCIES + [None, "not json", '{"a": 1}', '[1, "1", 1]'])
+              for rowid in range(1, 400)}
+    counts = fast_table._encode_arrays(
+        (rowid, a if a is None or not isinstance(a, list) else store.json_list(a)) for rowid, a in arrays.items())
+    assert (counts.combos is not None) == (max_combinations > 1)
+    for chosen in ([], [5, 17, 300], list(range(1, 400, 3)), list(range(0, 420))):  # the last: most rows, and past the end
+        expected = {}
+        for rowid in chosen:
+            array = arrays.get(rowid)
+            if isinstance(array, str):
+                array = {"not json": [], '{"a": 1}': []}.get(array, [1, "1"])
+            for item in dict.fromkeys(array or []):
+                expected[item] = expected.get(item, 0) + 1
+        got = counts.count(np.array(chosen, dtype=np.int64))
+        assert {counts.values[i]: int(n) for i, n in enumerate(got) if n} == expected
