@@ -25,6 +25,7 @@ import os
 import re
 import sqlite3
 import threading
+import urllib.parse
 
 import numpy as np
 from datasette import hookimpl
@@ -334,20 +335,40 @@ async def _filtered_rowids(facet) -> np.ndarray | None:
     return await once_per_request(key, read)
 
 
+def _plain_absolute_path(path: str) -> bool:
+    """A path urljoin(base, path) puts after base's origin unchanged: absolute, no host, no dot segments or
+    path parameters, no empty query or fragment to drop."""
+    before_query = path.partition("?")[0]
+    return (path.startswith("/") and not path.startswith("//") and "/." not in before_query
+            and ";" not in before_query and not path.endswith("?") and "#" not in path)
+
+
 class _Answers:
     """Stands in for the Datasette object inside the parent's facet_results(): the counting query of each
     facet config is answered from memory, in the order the parent asks; everything else goes to Datasette."""
 
     def __init__(self, ds, answers: list[Results | None]):
         self._ds, self._answers = ds, list(answers)
+        self._origin: str | None = None
 
     def __getattr__(self, name):
         return getattr(self._ds, name)
 
     def absolute_url(self, request, path):
-        # Datasette hands over a PrefixedUrlString, which lists dir(str) on every method call urljoin makes;
-        # joined as a plain str the URL is the same and a facet page (one URL per value) saves ~4 ms at 1M
-        return self._ds.absolute_url(request, str(path))
+        """What Datasette's absolute_url returns, for the one URL per facet value a facet page builds: Datasette
+        hands urljoin a PrefixedUrlString, which lists dir(str) on every method call, and joins it with the
+        request's URL each time; for a path that urljoin would only put after the origin, the origin is
+        worked out once (~5% of a facet page's Python time at 1M)."""
+        path = str(path)
+        if not _plain_absolute_path(path):
+            return self._ds.absolute_url(request, path)
+        if self._origin is None:
+            parts = urllib.parse.urlsplit(request.url)
+            self._origin = f"{parts.scheme}://{parts.netloc}"
+        url = self._origin + path
+        if url.startswith("http://") and self._ds.setting("force_https_urls"):
+            url = "https://" + url[len("http://"):]
+        return url
 
     async def execute(self, *args, **kwargs):
         answer = self._answers.pop(0) if self._answers else None
@@ -429,8 +450,33 @@ def asgi_wrapper(datasette):
     return wrap
 
 
+def remember_plugin_config(datasette) -> bool:
+    """Datasette answers plugin_config() by merging the whole metadata anew (~40 µs with ours); plugins ask
+    for it on every cell of every page (datasette-render-markdown's render_cell: ~5% of a table page's Python
+    time at 1M). Metadata read from a file does not change while serving, so each answer is kept; not when a
+    plugin supplies metadata of its own (get_metadata), which may change from request to request."""
+    from datasette.plugins import pm
+
+    original = datasette.plugin_config
+    if getattr(original, "remembers", False) or pm.hook.get_metadata.get_hookimpls():
+        return False
+    known: dict[tuple, object] = {}
+
+    def plugin_config(plugin_name, database=None, table=None, fallback=True):
+        key = (plugin_name, database, table, fallback)
+        if key not in known:
+            known[key] = original(plugin_name, database=database, table=table, fallback=fallback)
+        return known[key]
+
+    plugin_config.remembers = True
+    datasette.plugin_config = plugin_config
+    return True
+
+
 @hookimpl
 def startup(datasette):
+    remember_plugin_config(datasette)
+
     async def inner():
         for name, db in datasette.databases.items():
             if db.is_mutable or db.is_memory or not db.path:

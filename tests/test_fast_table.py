@@ -123,3 +123,23 @@ def test_array_counts_equal_a_plain_count(monkeypatch, max_combinations):
                 expected[item] = expected.get(item, 0) + 1
         got = counts.count(np.array(chosen, dtype=np.int64))
         assert {counts.values[i]: int(n) for i, n in enumerate(got) if n} == expected
+
+
+@pytest.mark.parametrize("force_https", [False, True])
+def test_facet_toggle_urls_equal_datasettes(force_https):
+    import fast_table
+    from datasette.app import Datasette
+    from datasette.utils import PrefixedUrlString
+    from datasette.utils.asgi import Request
+
+    ds = Datasette(memory=True, settings={"force_https_urls": force_https})
+    paths = ["/archive/articles?_facet=section&section=Ausland", "/archive/articles", "/",
+             "/archive/articles?_search=K%C3%A4se&_facet_array=agencies&agencies=dpa%2FjW",
+             "/archive/a;b?x=1", "/archive/./articles?x", "/archive/../x?y=1", "/x?", "/x#frag", "//elsewhere/x",
+             "relative?x=1", "/archive/articles?q=/../&r=%2E%2E"]
+    for host in ("127.0.0.1:8001", "archive.example.org"):
+        request = Request.fake("/archive/articles?_search=geld&_facet=section")
+        request.scope["headers"] = [(b"host", host.encode())]
+        answers = fast_table._Answers(ds, [])
+        for path in paths:
+            assert answers.absolute_url(request, PrefixedUrlString(path)) == ds.absolute_url(request, path), path
