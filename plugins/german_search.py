@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from datasette import hookimpl
+from markupsafe import Markup, escape
 
 from ingest.enrich.stems import WORD, stem
 from ingest.store import FTS_COLUMNS, FTS_STEMS_COLUMN, FTS_TABLE
@@ -181,10 +182,21 @@ def german_hits(query: str | None, *texts: str | None) -> int:
     return len({hit for text in texts if text for w in WORD.findall(text) if (hit := _matched(w, rules))})
 
 
+# Markdown that reads as noise in a one-line excerpt: headings, quotes, emphasis, link targets, escapes
+_LINE_MARKUP = re.compile(r"^[ \t]*(?:#{1,6}|>+)[ \t]*", re.M)
+_INLINE_MARKUP = re.compile(r"\\([\\`*_{}\[\]()#+\-.!])|!?\[([^\]]*)\]\([^)]*\)|\*{1,3}|_{2,3}|(?<!\w)_|_(?!\w)|`")
+
+
+def without_markdown(text: str) -> str:
+    """Markdown as a reader sees it in a line of text: »**Streik** in [Berlin](https://…)« → »Streik in Berlin«."""
+    return _INLINE_MARKUP.sub(lambda m: m[1] or m[2] or "", _LINE_MARKUP.sub("", text))
+
+
 def german_snippet(query: str | None, *texts: str | None) -> str | None:
-    """A window of the first text with a hit, the words matched by stem in <mark>; the first text's start if none."""
+    """A window of the first text with a hit, as plain text, the words matched by stem in <mark>; the first
+    text's start if none."""
     rules = _highlight_rules(query)
-    texts = [t for t in texts if t]
+    texts = [without_markdown(t) for t in texts if t]
     if not texts:
         return None
     for text in texts:
@@ -219,6 +231,22 @@ def _window(text: str, words: list, hits: list) -> str:
         out.append(text[cursor:])
     snippet = re.sub(r"\s+", " ", "".join(out)).strip()
     return ("… " if best_start > 0 else "") + snippet + (" …" if end < len(words) else "")
+
+
+SNIPPET_COLUMN = "snippet"
+
+
+def marked(value: str) -> Markup:
+    """A snippet as HTML: every character escaped, then only the exact <mark> and </mark> tags let through."""
+    return Markup(str(escape(value)).replace("&lt;mark&gt;", "<mark>").replace("&lt;/mark&gt;", "</mark>"))
+
+
+@hookimpl
+def render_cell(value, column):
+    # the canned searches' `snippet` column (and any SQL that names a column so): cheap, and safe for any text
+    if column == SNIPPET_COLUMN and isinstance(value, str):
+        return marked(value)
+    return None
 
 
 def register(conn) -> None:

@@ -20,7 +20,7 @@ def test_default_facets_and_sort(server):
 def test_canned_search_highlights(server):
     rows = server.get("/archive/search.json?q=Telefonat&_shape=objects").json()["rows"]
     assert len(rows) == 1
-    assert "<mark>Telefonat</mark>" in rows[0]["snippet_markdown"]
+    assert "<mark>Telefonat</mark>" in rows[0]["snippet"]
     html = server.get("/archive/search?q=Telefonat").text
     assert "<mark>Telefonat</mark>" in html
 

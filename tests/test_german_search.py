@@ -80,6 +80,23 @@ def test_snippet_marks_words_matched_by_stem():
     assert german_search.german_snippet("Krieg", None, "") is None
 
 
+def test_snippet_is_plain_text_without_markdown():
+    body = ("### Lage\n**Der Streik** geht in [Berlin](https://example.org/streik_2025) weiter, "
+            "sagt die _IG Metall_: \\*alle\\* Betriebe.")
+    assert german_search.german_snippet("Streiks", body) == (
+        "Lage Der <mark>Streik</mark> geht in Berlin weiter, sagt die IG Metall: *alle* Betriebe.")
+
+
+def test_snippet_column_shows_marks_and_escapes_everything_else():
+    hostile = '<script>alert(1)</script> <mark>Krieg</mark> <img src=x onerror=alert(2)> &amp; <mark onclick=x>'
+    html = german_search.render_cell(hostile, "snippet")
+    assert "<mark>Krieg</mark>" in html
+    assert "<script" not in html and "<img" not in html and "<mark onclick" not in html
+    assert "&lt;script&gt;" in html and "&amp;amp;" in html
+    assert german_search.render_cell(hostile, "title") is None  # other columns: Datasette's own escaping
+    assert german_search.render_cell(3, "snippet") is None
+
+
 def test_index_opens_in_any_sqlite_client(corpus_db, tmp_path):
     conn, _, _ = corpus_db
     path = conn.execute("PRAGMA database_list").fetchone()[2]
@@ -178,7 +195,7 @@ def test_search_never_500(search_server):
 def test_canned_search_highlights_stemmed_match(search_server):
     rows = search_server.get("/archive/search.json", params={"q": "Krieges", "_shape": "objects"}).json()["rows"]
     assert [row["title"] for row in rows] == [RALLY_TITLE, SEED_TITLE]  # a title hit first
-    assert "<mark>Krieg</mark>" in rows[0]["snippet_markdown"]
+    assert "<mark>Krieg</mark>" in rows[0]["snippet"]
     html = search_server.get("/archive/search", params={"q": "Muenchen Krieges"}).text
     assert "<mark>München</mark>" in html and "<mark>Krieg</mark>" in html
     by_date = search_server.get("/archive/search_by_date.json", params={"q": "Krieg", "_shape": "objects"}).json()
