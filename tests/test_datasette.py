@@ -23,6 +23,10 @@ def test_canned_search_highlights(server):
     assert "<mark>Telefonat</mark>" in rows[0]["snippet"]
     html = server.get("/archive/search?q=Telefonat").text
     assert "<mark>Telefonat</mark>" in html
+    # a reader's page: titled by what was searched, the SQL behind a »show« link
+    assert "<title>Search articles (ranked): Telefonat · jW-Archiv</title>" in html
+    assert "bm25(" not in html  # neither shown nor in the title (only URL-encoded in the »Edit SQL« link)
+    assert "_show_sql=1" in html
 
 
 def test_canned_search_never_500(server):
