@@ -107,6 +107,10 @@ def scenarios(kind: str, words: dict, row_id: str) -> list[tuple[str, str, bool]
         q = urllib.parse.quote(words[name]["word"])
         pages.append((f"search {label}", f"/archive/articles?_search={q}&_nofacet=1", False))
         pages.append((f"search {label} + facets", f"/archive/articles?_search={q}&{facets}".rstrip("&"), True))
+    # a reader's next click: a facet value next to the search (the section filter), facets again
+    q = urllib.parse.quote(words["tenth"]["word"])
+    pages.append(("search ~10% + filter + facets", f"/archive/articles?_search={q}&section=Ausland&{facets}".rstrip("&"),
+                  True))
     pages.append(("row page", f"/archive/articles/{row_id}", False))
     q = urllib.parse.quote(words["tenth"]["word"])
     if kind == "ours":

@@ -232,10 +232,9 @@ class Search:
         self.indexed: set[str] = set()
         t, f = escape_sqlite(table), escape_sqlite(fts)
         self.clause = {m: f"rowid in (select rowid from {f} where {f} match {m})" for m in ("escape_fts(:search)", ":search")}
-        self.count_sql = {m: f"select count(*) from {t} where {c} " for m, c in self.clause.items()}
-        self.rows_sql = {m: re.compile(rf"^(select .+ from {re.escape(t)}) where {re.escape(c)} "
-                                       rf"order by (\[?\w+\]?)( desc)? limit (\d+)$", re.S)
-                         for m, c in self.clause.items()}
+        self.count_sql = re.compile(rf"^select count\(\*\) from {re.escape(t)} where (.+) $", re.S)
+        self.rows_sql = re.compile(rf"^(select .+ from {re.escape(t)}) where (.+) order by (\[?\w+\]?)( desc)? limit (\d+)$",
+                                   re.S)
 
     def check(self) -> None:
         """In our thread: does the FTS index hold exactly the table's rows? Then remember count and indexes."""
@@ -266,32 +265,63 @@ class Search:
 
         return await once_per_request(("hits", self.db.name, self.table, match, search), read)
 
+    def split(self, where: str) -> tuple[str, str] | None:
+        """(match, other conditions) when `where` is a search of this index, alone (other conditions '') or ANDed
+        with conditions each row meets on its own, as Datasette writes a search next to filters; else None."""
+        for match, clause in self.clause.items():
+            if where == clause:
+                return match, ""
+            rest = (where[len(clause) + 5:] if where.startswith(clause + " and ")
+                    else where[:-len(clause) - 5] if where.endswith(" and " + clause) else "")
+            if rest and _conjunction(rest):
+                return match, rest
+        return None
+
+    async def rows_of(self, match: str, rest: str, params) -> np.ndarray:
+        """The rowids of a search (`rest` ''), or of a search and other conditions: the hits that meet them."""
+        hits = await self.hits(match, params)
+        if not rest:
+            return hits
+
+        async def read():
+            text = (await self.execute(f"select group_concat(rowid) from {escape_sqlite(self.table)} where {rest}",
+                                       params)).single_value()
+            others = np.fromstring(text, dtype=np.int64, sep=",") if text else _NO_ROWS
+            return np.intersect1d(hits, others, assume_unique=True)
+
+        key = ("search and", self.db.name, self.table, match, rest, json.dumps(params, sort_keys=True, default=str))
+        return await once_per_request(key, read)
+
     async def answer(self, sql: str, params) -> str | Results:
         """The statement to run instead of `sql`, or its result; `sql` itself when nothing applies."""
         if self.total is None:
             return sql
         if sql == f"select count(*) from {escape_sqlite(self.table)} ":
             return Results([(self.total,)], False, [("count(*)",)])
-        for match in self.clause:
-            if sql == self.count_sql[match]:
-                return Results([(len(await self.hits(match, params)),)], False, [("count(*)",)])
-            rows = self.rows_sql[match].match(sql)
-            if rows and rows[2].strip("[]") in self.indexed:
-                return await self._rows(rows, match, params) or sql
+        count = self.count_sql.match(sql)
+        if count and (split := self.split(count[1])):
+            return Results([(len(await self.rows_of(*split, params)),)], False, [("count(*)",)])
+        rows = self.rows_sql.match(sql)
+        if rows and (split := self.split(rows[2])) and rows[3].strip("[]") in self.indexed:
+            return await self._rows(rows, *split, params) or sql
         return sql
 
-    async def _rows(self, rows: re.Match, match: str, params) -> str | None:
-        select, column, desc, limit = rows[1], rows[2].strip("[]"), rows[3], int(rows[4])
-        hits = await self.hits(match, params)
-        if len(hits) < FEW_HITS:
-            return None
-        ranks = await STORE.counts_of(self.db, self.table, "desc" if desc else "asc", column)
-        if ranks is None:
-            return None
-        places = ranks[hits[hits < len(ranks)]]
-        first = hits[np.argpartition(places, limit - 1)[:limit]] if len(hits) > limit else hits
-        # the same statement over the `limit` first hits in this order, so SQLite sorts them as it would all
-        return f"{select} where rowid in ({', '.join(map(str, sorted(first.tolist())))}) order by {rows[2]}{desc or ''} limit {limit}"
+    async def _rows(self, rows: re.Match, match: str, rest: str, params) -> str | None:
+        select, column, desc, limit = rows[1], rows[3].strip("[]"), rows[4], int(rows[5])
+        found = await self.rows_of(match, rest, params)
+        if len(found) <= limit:
+            first = found
+        elif not rest and len(found) < FEW_HITS:
+            return None  # a search alone with few hits: SQLite's own plan is quick
+        else:
+            ranks = await STORE.counts_of(self.db, self.table, "desc" if desc else "asc", column)
+            if ranks is None:
+                return None
+            places = ranks[found[found < len(ranks)]]
+            first = found[np.argpartition(places, limit - 1)[:limit]]
+        # the same statement over the `limit` first rows in this order, so SQLite sorts them as it would all
+        ids = ", ".join(map(str, sorted(first.tolist())))
+        return f"{select} where rowid in ({ids}) order by {rows[3]}{desc or ''} limit {limit}"
 
     def install(self) -> None:
         async def execute(sql, *args, **kwargs):
@@ -308,6 +338,23 @@ class Search:
 
 
 SEARCHES: dict[tuple[str, str], Search] = {}
+_SQL_TOKENS = re.compile(r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|\[[^\]]*\]|`(?:[^`]|``)*`|--|/\*|[()]|\b[oO][rR]\b""")
+
+
+def _conjunction(where: str) -> bool:
+    """Does `where`, ANDed after or before a search, keep its meaning on its own? Not if it has an OR (or anything
+    unbalanced) outside parentheses: »a or b and search« is »a or (b and search)«."""
+    depth = 0
+    for token in _SQL_TOKENS.findall(where):
+        if token == "(":
+            depth += 1
+        elif token == ")":
+            depth -= 1
+            if depth < 0:
+                return False
+        elif token in ("--", "/*") or (depth == 0 and token.lower() == "or"):
+            return False
+    return depth == 0
 
 
 async def _filtered_rowids(facet) -> np.ndarray | None:
@@ -320,10 +367,8 @@ async def _filtered_rowids(facet) -> np.ndarray | None:
     if not where:
         return None
     search = SEARCHES.get((facet.database, facet.table))
-    if search and search.total is not None:
-        for match, clause in search.clause.items():
-            if where == f"where {clause}":
-                return await search.hits(match, facet.params)
+    if search and search.total is not None and (split := search.split(where.removeprefix("where "))):
+        return await search.rows_of(*split, facet.params)
 
     async def read():
         db = facet.ds.get_database(facet.database)

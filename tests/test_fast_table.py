@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from ingest import store
+from ingest.enrich.stems import german_stems
 from tests.conftest import Server
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "plugins"))
@@ -29,7 +30,7 @@ def article(i: int, rng: random.Random) -> dict:
     row.update(id=f"artikel-{i}", title=f"Artikel {i}", published=published, published_date=published,
                published_month=published[:7], published_year=int(published[:4]), section=rng.choice(SECTIONS),
                agencies=store.json_list(rng.choice(AGENCIES)), authors="[]", body_markdown=body,
-               search_stems=german_search.stem("und") + " " + body.lower())
+               search_stems=german_stems(f"Artikel {i}", None, None, body))
     return row
 
 
@@ -84,11 +85,21 @@ SEARCH = "articles.rowid in (select rowid from articles_fts where articles_fts m
 @pytest.mark.parametrize("query, where, params", [
     ("", "1", ()),
     ("_search=und", SEARCH, ("und",)),  # every article: hits, count, rows and facets from memory
-    ("_search=Hafen&section=Inland", f"section = 'Inland' and {SEARCH}", ("Hafen",)),  # Datasette's SQL + memory
+    # a search next to filters: the hits that meet them, counted and sorted in memory
+    ("_search=Hafen&section=Inland", f"section = 'Inland' and {SEARCH}", ("Hafen",)),
+    ("_search=und&section=Inland", f"section = 'Inland' and {SEARCH}", ("und",)),
+    ("_search=und&published_year=2001&agencies__arraycontains=dpa",
+     f"published_year = 2001 and 'dpa' in (select value from json_each(agencies)) and {SEARCH}", ("und",)),
+    ("_search=und&published_year__gte=2020&section__in=Sport,Ansichten",
+     f"published_year >= 2020 and section in ('Sport', 'Ansichten') and {SEARCH}", ("und",)),
+    # an OR outside parentheses binds the search to its right side only: left to Datasette's SQL, same answer
+    ("_search=Hafen&_where=section='Sport' or section='Inland'", f"section='Sport' or section='Inland' and {SEARCH}",
+     ("Hafen",)),
 ])
 def test_table_page_equals_datasettes_sql(archive, query, where, params):
     server, db = archive
     data = server.get(f"/archive/articles.json?_facet_size=30&_size=50&_shape=objects&{query}").json()
+    assert data["rows"], "every case matches some articles, or it would show nothing"
     assert data["filtered_table_rows_count"] == sql(db, f"select count(*) from articles where {where}", *params)[0][0]
     newest = sql(db, f"select published from articles where {where} order by published desc limit 50", *params)
     assert [row["published"] for row in data["rows"]] == [p for p, in newest]
@@ -143,3 +154,15 @@ def test_facet_toggle_urls_equal_datasettes(force_https):
         answers = fast_table._Answers(ds, [])
         for path in paths:
             assert answers.absolute_url(request, PrefixedUrlString(path)) == ds.absolute_url(request, path), path
+
+
+@pytest.mark.parametrize("where, conjunction", [
+    ('"section" = :p0', True), ("(a = 1 or b = 2)", True), ('"or" = :p0', True), ("x = 'a or b'", True),
+    ("[or] = 1", True), ("x between 1 and 2", True), ("not (a or b)", True),
+    ("a = 1 or b = 2", False), ("a = 1 OR b = 1", False), ("a = 1) or (b = 2", False), ("x = 1 -- ", False),
+    ("(a = 1", False),
+])
+def test_only_conjunctions_are_split_from_a_search(where, conjunction):
+    import fast_table
+
+    assert fast_table._conjunction(where) is conjunction
