@@ -5,7 +5,8 @@ each over the filtered rows. On the full archive a facet's scan takes longer tha
 the facet silently disappears, and a search for a common word looks up every hit in the article table
 three times over (bench/README.md). Here, for an immutable file:
 
-- a search's hits are read once per request from the FTS index (`select group_concat(rowid) ... match`);
+- a search's hits are read once per request from the FTS index (`select group_concat(rowid) ... match`, as a
+  blob: Datasette's text_factory would decode a million rowids' text under the GIL);
 - facets are counted from compact in-memory columns keyed by rowid, for any filter (the filter runs once);
 - the count of a plain search is the number of hits, and the unfiltered count is counted once;
 - the rows of a search sorted by an indexed column come from the hits' ranks in that sort, then 50 lookups.
@@ -74,13 +75,10 @@ class Counts:
             if self._all is None:
                 self._all = self._count(np.arange(size, dtype=np.int64))
             return self._all
-        rowids = rowids[rowids < size]  # rowids are distinct: hits of a search, rows of a filter
         if len(rowids) > size // 2:
             # most rows chosen (a word in every article): count the few left out, take them from the totals
-            left_out = np.ones(size, dtype=bool)
-            left_out[rowids] = False
-            return self.count(None) - self._count(np.flatnonzero(left_out))
-        return self._count(rowids)
+            return self.count(None) - self._count(_left_out(rowids, size))
+        return self._count(rowids[rowids < size])  # rowids are distinct: hits of a search, rows of a filter
 
     def _count(self, rowids: np.ndarray) -> np.ndarray:
         if self.codes is not None:
@@ -102,6 +100,21 @@ class Counts:
         present = np.flatnonzero(counts)
         order = present[np.lexsort((present, -counts[present]))][:limit]
         return [{"value": self.values[i], "count": int(counts[i])} for i in order]
+
+
+_LEFT_OUT: list = []  # (rowids, size, the rows of 0..size-1 not among them): the last one asked for
+
+
+def _left_out(rowids: np.ndarray, size: int) -> np.ndarray:
+    """The rows below `size` that are not in `rowids`, worked out once for all facets of a page (the same array
+    object); the entry holds `rowids` itself, so its id cannot be another array's while it is kept."""
+    if _LEFT_OUT and _LEFT_OUT[0][0] is rowids and _LEFT_OUT[0][1] == size:
+        return _LEFT_OUT[0][2]
+    left_out = np.ones(size, dtype=bool)
+    left_out[rowids[rowids < size]] = False
+    result = np.flatnonzero(left_out)
+    _LEFT_OUT[:] = [(rowids, size, result)]
+    return result
 
 
 def _sort_key(value):
@@ -179,10 +192,10 @@ class Store:
                 self._loading[key] = self._executor.submit(_load, db.path, table, kind, column)
             return self._loading[key]
 
-    async def counts(self, datasette, database: str, table: str, kind: str, column: str) -> Counts | np.ndarray | None:
+    async def counts(self, datasette, database: str, table: str, kind: str, column: str) -> Counts | Order | None:
         return await self.counts_of(datasette.get_database(database), table, kind, column)
 
-    async def counts_of(self, db, table: str, kind: str, column: str) -> Counts | np.ndarray | None:
+    async def counts_of(self, db, table: str, kind: str, column: str) -> Counts | Order | None:
         future = self.start_for(db, table, kind, column)
         return None if future is None else await asyncio.wrap_future(future)
 
@@ -190,18 +203,41 @@ class Store:
         return self._executor.submit(fn)
 
 
-def _ranks(rows) -> np.ndarray:
-    """rowids in SQLite's own order for a sort → each rowid's place in it."""
-    rowids = np.fromiter((rowid for rowid, in rows), dtype=np.int64)
-    ranks = np.full(int(rowids.max(initial=-1)) + 1, np.iinfo(np.int64).max, dtype=np.int64)
-    ranks[rowids] = np.arange(len(rowids))
-    return ranks
+class Order:
+    """A sort of the table as SQLite orders it: `rowids` in that order, and each rowid's place in it (`ranks`)."""
+
+    def __init__(self, rowids: np.ndarray):
+        self.rowids = rowids
+        self.ranks = np.full(int(rowids.max(initial=-1)) + 1, np.iinfo(np.int64).max, dtype=np.int64)
+        self.ranks[rowids] = np.arange(len(rowids))
+
+    def first(self, chosen: np.ndarray, limit: int) -> np.ndarray:
+        """The `limit` first of the `chosen` rowids (distinct) in this order."""
+        chosen = chosen[chosen < len(self.ranks)]
+        if len(chosen) <= limit:
+            return chosen
+        if len(chosen) < len(self.rowids) // 4:
+            return chosen[np.argpartition(self.ranks[chosen], limit - 1)[:limit]]
+        # most rows chosen (a word in every article): walk the order until `limit` of them came by
+        wanted = np.zeros(len(self.ranks), dtype=bool)
+        wanted[chosen] = True
+        step = limit * 4 * len(self.rowids) // len(chosen)
+        start, found = 0, []
+        while sum(map(len, found)) < limit and start < len(self.rowids):
+            part = self.rowids[start:start + step]
+            found.append(part[wanted[part]])
+            start += step
+        return np.concatenate(found)[:limit]
 
 
-def _load(path: str, table: str, kind: str, column: str) -> Counts | np.ndarray | None:
+def _order(rows) -> Order:
+    return Order(np.fromiter((rowid for rowid, in rows), dtype=np.int64))
+
+
+def _load(path: str, table: str, kind: str, column: str) -> Counts | Order | None:
     t, c = escape_sqlite(table), escape_sqlite(column)
     if kind in ("asc", "desc"):
-        sql, encode = f"select rowid from {t} order by {c} {kind}", _ranks
+        sql, encode = f"select rowid from {t} order by {c} {kind}", _order
     elif kind == "array":
         sql, encode = f"select rowid, {c} from {t} where {c} is not null and {c} not in ('', '[]')", _encode_arrays
     elif kind == "date":
@@ -233,8 +269,8 @@ class Search:
         t, f = escape_sqlite(table), escape_sqlite(fts)
         self.clause = {m: f"rowid in (select rowid from {f} where {f} match {m})" for m in ("escape_fts(:search)", ":search")}
         self.count_sql = re.compile(rf"^select count\(\*\) from {re.escape(t)} where (.+) $", re.S)
-        self.rows_sql = re.compile(rf"^(select .+ from {re.escape(t)}) where (.+) order by (\[?\w+\]?)( desc)? limit (\d+)$",
-                                   re.S)
+        self.rows_sql = re.compile(
+            rf"^(select .+ from {re.escape(t)}) where (.+) order by (\[?\w+\]?)( desc)? limit (\d+)$", re.S)
 
     def check(self) -> None:
         """In our thread: does the FTS index hold exactly the table's rows? Then remember count and indexes."""
@@ -259,8 +295,8 @@ class Search:
 
         async def read():
             f = escape_sqlite(self.fts)
-            text = (await self.execute(f"select group_concat(rowid) from {f} where {f} match {match}", params)
-                    ).single_value()
+            text = (await self.execute(
+                f"select cast(group_concat(rowid) as blob) from {f} where {f} match {match}", params)).single_value()
             return np.fromstring(text, dtype=np.int64, sep=",") if text else _NO_ROWS
 
         return await once_per_request(("hits", self.db.name, self.table, match, search), read)
@@ -284,7 +320,8 @@ class Search:
             return hits
 
         async def read():
-            text = (await self.execute(f"select group_concat(rowid) from {escape_sqlite(self.table)} where {rest}",
+            table = escape_sqlite(self.table)
+            text = (await self.execute(f"select cast(group_concat(rowid) as blob) from {table} where {rest}",
                                        params)).single_value()
             others = np.fromstring(text, dtype=np.int64, sep=",") if text else _NO_ROWS
             return np.intersect1d(hits, others, assume_unique=True)
@@ -314,11 +351,10 @@ class Search:
         elif not rest and len(found) < FEW_HITS:
             return None  # a search alone with few hits: SQLite's own plan is quick
         else:
-            ranks = await STORE.counts_of(self.db, self.table, "desc" if desc else "asc", column)
-            if ranks is None:
+            order = await STORE.counts_of(self.db, self.table, "desc" if desc else "asc", column)
+            if order is None:
                 return None
-            places = ranks[found[found < len(ranks)]]
-            first = found[np.argpartition(places, limit - 1)[:limit]]
+            first = order.first(found, limit)
         # the same statement over the `limit` first rows in this order, so SQLite sorts them as it would all
         ids = ", ".join(map(str, sorted(first.tolist())))
         return f"{select} where rowid in ({ids}) order by {rows[3]}{desc or ''} limit {limit}"
@@ -372,7 +408,7 @@ async def _filtered_rowids(facet) -> np.ndarray | None:
 
     async def read():
         db = facet.ds.get_database(facet.database)
-        text = (await db.execute(f"select group_concat(rowid) from {t} {where}", facet.params,
+        text = (await db.execute(f"select cast(group_concat(rowid) as blob) from {t} {where}", facet.params,
                                  custom_time_limit=facet.ds.setting("sql_time_limit_ms"))).single_value()
         return np.fromstring(text, dtype=np.int64, sep=",") if text else _NO_ROWS
 

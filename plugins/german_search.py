@@ -188,7 +188,7 @@ _INLINE_MARKUP = re.compile(r"\\([\\`*_{}\[\]()#+\-.!])|!?\[([^\]]*)\]\([^)]*\)|
 
 
 def without_markdown(text: str) -> str:
-    """Markdown as a reader sees it in a line of text: »**Streik** in [Berlin](https://…)« → »Streik in Berlin«."""
+    """Markdown as a reader sees it in a line: »**Streik** in [Berlin](https://…)« → »Streik in Berlin«."""
     return _INLINE_MARKUP.sub(lambda m: m[1] or m[2] or "", _LINE_MARKUP.sub("", text))
 
 

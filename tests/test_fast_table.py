@@ -124,7 +124,8 @@ def test_array_counts_equal_a_plain_count(monkeypatch, max_combinations):
     counts = fast_table._encode_arrays(
         (rowid, a if a is None or not isinstance(a, list) else store.json_list(a)) for rowid, a in arrays.items())
     assert (counts.combos is not None) == (max_combinations > 1)
-    for chosen in ([], [5, 17, 300], list(range(1, 400, 3)), list(range(0, 420))):  # the last: most rows, and past the end
+    # the last: most rows, and rowids past the end
+    for chosen in ([], [5, 17, 300], list(range(1, 400, 3)), list(range(0, 420))):
         expected = {}
         for rowid in chosen:
             array = arrays.get(rowid)
@@ -166,3 +167,33 @@ def test_only_conjunctions_are_split_from_a_search(where, conjunction):
     import fast_table
 
     assert fast_table._conjunction(where) is conjunction
+
+
+def test_first_rows_in_a_sort_order():
+    import fast_table
+
+    rng = np.random.default_rng(5)
+    rowids = rng.permutation(np.arange(1, 5001))  # the table's rowids as SQLite sorts them
+    order = fast_table.Order(rowids)
+    place = {rowid: i for i, rowid in enumerate(rowids.tolist())}
+    for share in (0.001, 0.01, 0.2, 0.3, 0.9, 1.0):  # argpartition below a quarter, a walk of the order above
+        chosen = rng.choice(rowids, size=max(1, int(share * len(rowids))), replace=False)
+        for limit in (1, 21, 50):
+            expected = sorted(chosen.tolist(), key=place.get)[:limit]
+            assert sorted(order.first(chosen, limit).tolist(), key=place.get) == expected, (share, limit)
+
+
+def test_facets_of_most_rows_share_one_complement():
+    import fast_table
+
+    rng = random.Random(3)
+    counts = fast_table._encode((rowid, rng.choice(["a", "b", None])) for rowid in range(1, 1001))
+    chosen = np.arange(1, 950, dtype=np.int64)
+    expected = counts._count(chosen)
+    assert (counts.count(chosen) == expected).all()
+    assert fast_table._LEFT_OUT[0][0] is chosen  # kept for the page's next facet …
+    again = fast_table._left_out(chosen, counts.size)
+    assert again is fast_table._LEFT_OUT[0][2]
+    other = chosen.copy()  # … and a different array with the same values is worked out anew
+    assert fast_table._left_out(other, counts.size) is not again
+    assert (fast_table._left_out(other, counts.size) == again).all()

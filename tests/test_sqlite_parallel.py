@@ -24,8 +24,8 @@ conn = early or sqlite3.connect(":memory:")
 conn.execute("create table if not exists t (x)")
 conn.executemany("insert into t values (?)", [(i,) for i in range(1000)])
 used = plugin._status(plugin._library(), plugin.SQLITE_STATUS_MEMORY_USED)
-print(json.dumps({"state": plugin.STATE, "memory_used": used, "rows": conn.execute("select count(*) from t").fetchone()[0],
-                  "again": plugin.memory_statistics_off()}))
+rows = conn.execute("select count(*) from t").fetchone()[0]
+print(json.dumps({"state": plugin.STATE, "memory_used": used, "rows": rows, "again": plugin.memory_statistics_off()}))
 """
 
 
