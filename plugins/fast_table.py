@@ -5,16 +5,16 @@ each over the filtered rows. On the full archive a facet's scan takes longer tha
 the facet silently disappears, and a search for a common word looks up every hit in the article table
 three times over (bench/README.md). Here, for an immutable file:
 
-- a search's hits are read once per request from the FTS index (`select group_concat(rowid) ... match`, as a
-  blob: Datasette's text_factory would decode a million rowids' text under the GIL);
+- a search's hits are read once per request from the FTS index (`select group_concat(rowid) ... match`);
+  next to filters (ANDed, as Datasette writes them), they are the hits among the filters' rows;
 - facets are counted from compact in-memory columns keyed by rowid, for any filter (the filter runs once);
-- the count of a plain search is the number of hits, and the unfiltered count is counted once;
-- the rows of a search sorted by an indexed column come from the hits' ranks in that sort, then 50 lookups.
+- the count of a search is the number of those rows, and the unfiltered count is counted once;
+- the rows of a search sorted by an indexed column are the first of those rows in that sort, one lookup each.
 
 URLs, JSON and HTML stay Datasette's own: its facet classes build the results, only their counting query
 is answered from memory; the count and row statements are rewritten to equivalent ones. Anything else — a
-mutable database, other filters next to a search, a column with too many values, a second page — goes to
-Datasette's SQL unchanged.
+mutable database, an OR next to a search, a column with too many values, a second page — goes to Datasette's
+SQL unchanged.
 """
 from __future__ import annotations
 
@@ -46,6 +46,13 @@ _NO_ROWS = np.zeros(0, dtype=np.int64)
 _REQUEST = contextvars.ContextVar("fast_table_request", default=None)
 
 
+async def read_rowids(execute, from_where: str, params, **kwargs) -> np.ndarray:
+    """The rowids of the rows `from … where …` names, through `execute` (a Datasette database's), read as one blob
+    of `group_concat`: as text, Datasette's text_factory would decode a million rowids under the GIL."""
+    text = (await execute(f"select cast(group_concat(rowid) as blob) {from_where}", params, **kwargs)).single_value()
+    return np.fromstring(text, dtype=np.int64, sep=",") if text else _NO_ROWS
+
+
 async def once_per_request(key, make):
     """`await make()` once per request and key; outside a request, every time."""
     memo = _REQUEST.get()
@@ -70,7 +77,7 @@ class Counts:
 
     def count(self, rowids: np.ndarray | None) -> np.ndarray:
         """Rows per value among `rowids` (None: every row)."""
-        size = self._size()
+        size = self.size
         if rowids is None:
             if self._all is None:
                 self._all = self._count(np.arange(size, dtype=np.int64))
@@ -87,12 +94,9 @@ class Counts:
             if self.combos is None:
                 return np.bincount(codes, minlength=len(self.values))
             return np.bincount(codes, minlength=len(self.combos)) @ self.combos
-        chosen = np.zeros(self._size(), dtype=bool)
+        chosen = np.zeros(self.size, dtype=bool)
         chosen[rowids] = True
         return np.bincount(self.items[chosen[self.item_rows]], minlength=len(self.values))
-
-    def _size(self) -> int:
-        return self.size
 
     def top(self, rowids: np.ndarray | None, limit: int) -> list[dict]:
         """Datasette's order: count descending, then value; NULLs and zero counts left out."""
@@ -295,9 +299,7 @@ class Search:
 
         async def read():
             f = escape_sqlite(self.fts)
-            text = (await self.execute(
-                f"select cast(group_concat(rowid) as blob) from {f} where {f} match {match}", params)).single_value()
-            return np.fromstring(text, dtype=np.int64, sep=",") if text else _NO_ROWS
+            return await read_rowids(self.execute, f"from {f} where {f} match {match}", params)
 
         return await once_per_request(("hits", self.db.name, self.table, match, search), read)
 
@@ -320,10 +322,7 @@ class Search:
             return hits
 
         async def read():
-            table = escape_sqlite(self.table)
-            text = (await self.execute(f"select cast(group_concat(rowid) as blob) from {table} where {rest}",
-                                       params)).single_value()
-            others = np.fromstring(text, dtype=np.int64, sep=",") if text else _NO_ROWS
+            others = await read_rowids(self.execute, f"from {escape_sqlite(self.table)} where {rest}", params)
             return np.intersect1d(hits, others, assume_unique=True)
 
         key = ("search and", self.db.name, self.table, match, rest, json.dumps(params, sort_keys=True, default=str))
@@ -407,10 +406,8 @@ async def _filtered_rowids(facet) -> np.ndarray | None:
         return await search.rows_of(*split, facet.params)
 
     async def read():
-        db = facet.ds.get_database(facet.database)
-        text = (await db.execute(f"select cast(group_concat(rowid) as blob) from {t} {where}", facet.params,
-                                 custom_time_limit=facet.ds.setting("sql_time_limit_ms"))).single_value()
-        return np.fromstring(text, dtype=np.int64, sep=",") if text else _NO_ROWS
+        return await read_rowids(facet.ds.get_database(facet.database).execute, f"from {t} {where}", facet.params,
+                                 custom_time_limit=facet.ds.setting("sql_time_limit_ms"))
 
     key = ("rows", facet.database, where, json.dumps(facet.params, sort_keys=True, default=str))
     return await once_per_request(key, read)
@@ -573,8 +570,8 @@ def startup(datasette):
                 for facet in meta.get("facets", []):
                     kind, column = ("column", facet) if isinstance(facet, str) else next(iter(facet.items()))
                     STORE.start(datasette, name, table, kind, column)
-                for kind in ("asc", "desc"):
-                    if meta.get(f"sort_{kind}" if kind == "desc" else "sort"):
-                        STORE.start(datasette, name, table, kind, meta[f"sort_{kind}" if kind == "desc" else "sort"])
+                for kind, key in (("asc", "sort"), ("desc", "sort_desc")):
+                    if meta.get(key):
+                        STORE.start(datasette, name, table, kind, meta[key])
 
     return inner
