@@ -21,6 +21,7 @@ SQLITE_OK = 0
 SQLITE_CONFIG_MEMSTATUS = 9
 SQLITE_STATUS_MEMORY_USED = 0
 SQLITE_STATUS_MALLOC_COUNT = 9
+HOLDS_MEMORY = "left on: SQLite already holds memory (a connection is open)"
 
 
 def _library():
@@ -37,6 +38,11 @@ def _status(lib, op: int) -> int:
     return current.value
 
 
+def _holds_memory(lib) -> bool:
+    """Does SQLite hold any memory (with the statistics on: is any connection open)?"""
+    return bool(_status(lib, SQLITE_STATUS_MEMORY_USED) or _status(lib, SQLITE_STATUS_MALLOC_COUNT))
+
+
 def _counting(lib) -> bool:
     """Are the statistics on? An open connection always holds memory, so it shows only if they are."""
     probe = sqlite3.connect(":memory:")
@@ -50,12 +56,12 @@ def memory_statistics_off() -> str:
     """Turn SQLite's memory statistics off if that is safe now; says what happened."""
     try:
         lib = _library()
-        if _status(lib, SQLITE_STATUS_MEMORY_USED) or _status(lib, SQLITE_STATUS_MALLOC_COUNT):
-            return "left on: SQLite already holds memory (a connection is open)"
+        if _holds_memory(lib):
+            return HOLDS_MEMORY
         if not _counting(lib):
             return "off"  # already, e.g. by an earlier import of this module
-        if _status(lib, SQLITE_STATUS_MEMORY_USED) or _status(lib, SQLITE_STATUS_MALLOC_COUNT):
-            return "left on: SQLite already holds memory (a connection is open)"
+        if _holds_memory(lib):  # again after the probe: nothing may have opened meanwhile
+            return HOLDS_MEMORY
         if lib.sqlite3_shutdown() != SQLITE_OK:
             return "left on: sqlite3_shutdown failed"
         configured = lib.sqlite3_config(SQLITE_CONFIG_MEMSTATUS, ctypes.c_int(0))
