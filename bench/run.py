@@ -21,6 +21,7 @@ import httpx
 
 from bench.builds import build_ours, build_raw
 from bench.records import make_rows
+from bench.served import Served, free_port
 from bench.synth import vocabulary
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,49 +37,21 @@ from articles_fts join articles on articles.rowid = articles_fts.rowid
 where articles_fts match escape_fts(:q) order by articles_fts.rank limit 100"""
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """One Datasette on 127.0.0.1, in its own process group, stopped by `stop()`."""
+class Server(Served):
+    """Ours (the Justfile's own serve recipe) or plain Datasette on a free port of 127.0.0.1."""
 
     def __init__(self, kind: str, db: Path, log: Path):
-        self.kind, self.port = kind, free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        port = free_port()
         if kind == "ours":  # the Justfile's own serve recipe, with an empty raw dir so it never rebuilds
             empty = db.parent / "no-raw"
             empty.mkdir(exist_ok=True)
             cmd = [str(BIN / "just"), "--set", "db", str(db), "--set", "raw", str(empty),
-                   "--set", "port", str(self.port), "serve"]
+                   "--set", "port", str(port), "serve"]
         else:  # plain Datasette with its defaults: no metadata, no plugins, no settings
-            cmd = [str(BIN / "datasette"), "serve", str(db), "-h", "127.0.0.1", "-p", str(self.port)]
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT,
-                                     start_new_session=True)
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"{kind} server exited: {log.read_text()[-2000:]}")
-            try:
-                if httpx.get(self.url + "/-/versions.json", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.3)
-        self.stop()
-        raise RuntimeError(f"{kind} server did not start: {log.read_text()[-2000:]}")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+            cmd = [str(BIN / "datasette"), "serve", str(db), "-h", "127.0.0.1", "-p", str(port)]
+        self.kind = kind
+        # a million-article file takes longer to open than the tests' archives
+        super().__init__(cmd, port, log, start_timeout=300, name=f"{kind} server")
 
 
 def choose_words(db: Path) -> dict[str, dict]:

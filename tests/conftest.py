@@ -3,16 +3,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 from hypothesis import settings
+
+from bench.served import Served, free_port  # noqa: F401  (test_publish imports both from here)
 
 # CI replays the same examples every run, so a red build is reproducible; locally fuzzing explores anew
 settings.register_profile("ci", derandomize=True, database=None)
@@ -22,45 +19,6 @@ if os.environ.get("CI"):
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "data" / "raw" / "jw-2025-02-12-trump-putin.txt"
 JUST = str(Path(sys.executable).with_name("just"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Served:
-    """A command serving HTTP on 127.0.0.1:`port`, awaited until it answers; stop() ends its process group."""
-
-    def __init__(self, cmd: list[str], port: int, log: Path, cwd: Path = ROOT, env: dict | None = None):
-        self.port = port
-        self.url = f"http://127.0.0.1:{port}"
-        self.log = log
-        self.proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
-                                     start_new_session=True)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {self.log.read_text()[-2000:]}")
-            try:
-                if httpx.get(self.url + "/-/versions.json", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"server did not start: {self.log.read_text()[-2000:]}")
-
-    def get(self, path: str, **kwargs) -> httpx.Response:
-        return httpx.get(self.url + path, timeout=30, **kwargs)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
 
 
 class Server(Served):
