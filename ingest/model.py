@@ -36,12 +36,17 @@ class Article:
     dateline: str | None = None
     agencies: list[str] = field(default_factory=list)
     image: str | None = None
+    image_credit: str | None = None  # the photo credit (`Agentur/Fotograf`), without `Foto:`
     caption: str | None = None
     body_markdown: str | None = None
     paywalled: bool | None = None
     article_length: int | None = None
     word_count: int = 0
-    shape: str | None = None  # which dump shape (S1..S7) or "html"
+    shape: str | None = None  # which dump shape (S1..S7) or HTML layout ("html-a", "html-b", "html-generic")
+    topics: list[str] = field(default_factory=list)  # the page's topics (`keywords` meta / `Themen:` list)
+    # fields where the page's metadata and its visible text disagree (the visible text is kept), e.g.
+    # ["authors", "section"]: `just report` counts them
+    disagreements: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
