@@ -139,6 +139,14 @@ CASES = {
         body="Bei der Regionalwahl haben nach offiziellen Angaben weniger als 30 Prozent der Berechtigten ihre "
              "Stimme abgegeben. Die Opposition sprach von einem Misstrauensvotum gegen die Regierung.",
     )),
+    # a D1 header, then the title in the same block and a body opening with a dateline: no kicker
+    "s2_d1_title_then_dateline.txt": ({}, record(
+        shape="S2", title="Kein Umzug geplant", published="2006-09-05", print_edition_date="2006-09-05",
+        print_page=5, section="Inland", page_kind="print", dateline="Bonn", agencies=["dpa", "jW"],
+        paywalled=False,
+        body="Die Bundesanstalt für Sortierwesen bleibt in ihrer Stadt. Das teilte ein Sprecher am Montag auf "
+             "Anfrage mit, ein Umzug in die Hauptstadt sei nicht vorgesehen.",
+    )),
     # --- S3: compact, byline glued to the first body word ----------------------------------------
     "s3_plain_p1.txt": ({}, record(
         shape="S3", title="Kein Frieden in Sicht",
@@ -258,8 +266,9 @@ CASES = {
              "Polizei sprach von 6.000 Teilnehmern, die Veranstalter von mehr als 10.000.",
     )),
     "s5_berlin_jw.txt": ({}, record(
+        # no header line: the section is the one the `Mehr aus:` footer names (§9)
         shape="S5", title="Berlin: Kundgebung vor dem Kanzleramt", dateline="Berlin", agencies=["jW"],
-        paywalled=False,
+        section="Inland", paywalled=False,
         body="Rund 300 Menschen haben am Mittwoch vor dem Kanzleramt ein Ende der Waffenexporte gefordert. "
              "Aufgerufen hatte ein Bündnis aus Friedensgruppen.",
     )),
@@ -327,8 +336,15 @@ CASES = {
         body="Wochenlang hatten die Beschäftigten des Versandzentrums über die Hitze in den Hallen geklagt. Nun hat "
              "das Gewerbeaufsichtsamt reagiert ...",
     )),
+    # no header: the section comes from `Mehr aus:` after the newsletter block and before the related list
+    "s4_von_more_from_section.txt": ({}, record(
+        shape="S4", title="Streit um Tarife", teaser="Beschäftigte der Zuckerindustrie wollen mehr Geld",
+        authors=["Erika Beispiel"], section="Kapital & Arbeit", paywalled=False,
+        body="Die Verhandlungen sind am Dienstag gescheitert. Nun droht ein Ausstand in allen Betrieben der "
+             "Branche, erklärte die Gewerkschaft.",
+    )),
     "s7_bare_complete.txt": ({}, record(
-        shape="S7", paywalled=False,
+        shape="S7", section="Ausland", paywalled=False,
         body="Die Versammlung begann mit einer Schweigeminute für die Opfer des Grubenunglücks. Danach ergriff der "
              "Vorsitzende der Bergarbeitergewerkschaft das Wort.\n\n"
              "Er forderte schärfere Kontrollen und eine unabhängige Untersuchungskommission.",

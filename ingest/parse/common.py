@@ -288,12 +288,14 @@ FOOTER_OPENINGS = (
     "Abo abschließen",
 )
 _PROMO_AFTER_SPACES = re.compile(r"\s{8,}\S.*$")
+# the footer `Mehr aus: <Section>` names the article's section; on a page without header it is the only place (§9)
+MORE_FROM = re.compile(r"^Mehr aus:\s*(\S.*?)\s*$")
 _PROMO_FOOTER = re.compile(r"^\d+ Wochen junge Welt\b|^\d+ Ausgaben (?:der )?junge[n]? Welt\b")
 
 
 def find_end(lines: list[str]) -> tuple[int, dict]:
     """Index of the first line after the article text, and what the tail says (paywall, length)."""
-    tail = {"paywalled": None, "article_length": None, "footer": False}
+    tail = {"paywalled": None, "article_length": None, "footer": False, "section": None}
     for i, line in enumerate(lines):
         stripped = line.strip()
         if m := ARTICLE_LENGTH.search(stripped):
@@ -308,6 +310,7 @@ def find_end(lines: list[str]) -> tuple[int, dict]:
             return i, tail
         if stripped.startswith(FOOTER_OPENINGS) or _PROMO_FOOTER.match(stripped) or any(p.match(stripped) for p in PROMO_LINES):
             tail["footer"] = True
+            tail["section"] = next((m[1] for later in lines[i:] if (m := MORE_FROM.match(later.strip()))), None)
             return i, tail
     return len(lines), tail
 

@@ -38,8 +38,10 @@ def parse_text(text: str, url: str | None = None, known_authors: frozenset[str] 
             pos += 1
         elif header is None and (found := c.parse_header(line)):
             header, pos = found, pos + 1
-            # a kicker stands directly under a D1 line, in the same block (§3)
-            if found["form"] == "D1" and pos < len(lines) and pos not in block_starts and pos + 1 < len(lines):
+            # a kicker stands directly under a D1 line, in the same block (§3) — unless the line after it
+            # is already the body (a dateline or a paragraph): then the line under the header is the title
+            if (found["form"] == "D1" and pos not in block_starts and pos + 1 < len(lines)
+                    and not _looks_like_body(lines[pos + 1])):
                 article.kicker, pos = lines[pos], pos + 1
         else:
             break
@@ -65,6 +67,7 @@ def parse_text(text: str, url: str | None = None, known_authors: frozenset[str] 
     else:
         body = _head(article, rest, known_authors)
     _body(article, body, tail)
+    article.section = article.section or tail["section"]
     return article
 
 
