@@ -23,6 +23,11 @@ def _path_of(url: str) -> str:
     return path
 
 
+def article_path(url: str) -> str:
+    """The path of the page a URL shows (`loginFailed.php?ref=…` unwrapped, percent-decoded)."""
+    return _path_of(url.strip())
+
+
 def article_id(url: str) -> str | None:
     """`…/loginFailed.php?ref=%2Fartikel%2F365771.x.html` and `www.…/artikel/365771.y.html` → `artikel-365771`."""
     path = _path_of(url.strip())

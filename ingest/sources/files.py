@@ -17,6 +17,7 @@ class RawPage:
     data: bytes
     url: str | None = None
     fetched_at: str | None = None
+    listed_date: str | None = None  # the day a feed or listing gave for the page (sidecar `listed_date`)
 
     @property
     def sha256(self) -> str:
@@ -42,7 +43,7 @@ def read_page(root: str | Path, path: Path) -> RawPage:
         except (ValueError, OSError):
             meta = {}
     return RawPage(path=path.relative_to(root).as_posix(), data=path.read_bytes(),
-                   url=meta.get("url"), fetched_at=meta.get("fetched_at"))
+                   url=meta.get("url"), fetched_at=meta.get("fetched_at"), listed_date=meta.get("listed_date"))
 
 
 def raw_pages(root: str | Path) -> Iterator[RawPage]:
