@@ -20,7 +20,7 @@ def test_detected_as_html():
 
 
 def test_head_fields(article):
-    assert article.shape == "html"
+    assert article.shape == "html-generic"
     assert article.url == "https://www.jungewelt.de/artikel/412345.hafenarbeiter-blockieren.html"
     assert article.kicker == "Italien"
     assert article.title == "Hafenarbeiter blockieren Waffenfracht"
@@ -98,7 +98,7 @@ def test_html_without_h1_reads_as_text():
            "<p>Gaza-Stadt. In der Nacht sind mindestens 40 Menschen getötet worden. (Reuters/AFP/jW)</p>"
            "</article></body></html>").encode()
     article = parse_page(raw)
-    assert article.shape == "html"
+    assert article.shape == "html-generic"
     assert article.title == "Nacht der Luftangriffe"
     assert article.published == "2023-10-09"
     assert article.dateline == "Gaza-Stadt"
