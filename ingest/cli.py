@@ -53,14 +53,17 @@ def cmd_crawl(args) -> int:
 
     base_url = args.base_url or crawl.BASE_URL
     seeds = list(args.start)
-    if args.since or args.until or not seeds:
+    # the feeds are the daily update on their own: today's edition comes in through its articles' print headers
+    if args.since or args.until or not (seeds or args.feeds):
         until = args.until or crawl.today_in_berlin()
         seeds += crawl.edition_urls(args.since or until, until, base_url)
+    feeds = crawl.feed_urls(base_url) if args.feeds else []
     log = (lambda message: None) if args.quiet else (lambda message: print(message, file=sys.stderr))
     try:
-        summary = crawl.crawl(args.out, seeds, max_pages=args.max_pages, base_url=base_url,
+        summary = crawl.crawl(args.out, seeds, max_pages=args.max_pages, feeds=feeds, base_url=base_url,
                               delay=args.delay, timeout=args.timeout, retries=args.retries, backoff=args.backoff,
-                              user_agent=args.user_agent or crawl.USER_AGENT, refresh=args.refresh, log=log)
+                              user_agent=args.user_agent or crawl.USER_AGENT, refresh=args.refresh,
+                              follow_editions=not args.no_edition_links, log=log)
     except crawl.CrawlError as err:
         print(f"crawl: {err}", file=sys.stderr)
         return 1
@@ -93,11 +96,17 @@ def main(argv: list[str] | None = None) -> None:
     b.add_argument("--db", type=Path, default=DEFAULT_DB)
     b.add_argument("--quiet", action="store_true", help="no progress bars")
     b.set_defaults(run=cmd_build)
-    c = sub.add_parser("crawl", help="fetch edition indexes and their article pages into data/raw/crawl/")
+    c = sub.add_parser("crawl", help="fetch edition indexes, the articles they and the site's feeds list, into data/raw/crawl/")
     c.add_argument("--start", action="append", default=[], metavar="URL",
-                   help="a page to start from (repeatable); a listing page's article links are followed")
+                   help="a page to start from (repeatable); a listing page's article links are followed, "
+                        "an article's edition link too")
     c.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help="first edition to fetch (default: today)")
     c.add_argument("--until", type=_date, metavar="YYYY-MM-DD", help="last edition to fetch (default: today)")
+    c.add_argument("--feeds", action="store_true",
+                   help="the daily update: read the newsticker and every section feed and fetch the articles they "
+                        "list that we do not have (no edition by date unless --since/--until is given too)")
+    c.add_argument("--no-edition-links", action="store_true",
+                   help="do not follow a new article's print header to its edition index (e.g. to fetch one page)")
     c.add_argument("--max-pages", type=int, help="stop after this many pages; the next run goes on from there")
     c.add_argument("--delay", type=float, default=2.0, help="seconds between requests (default 2)")
     c.add_argument("--timeout", type=float, default=30.0, help="seconds before a request times out")

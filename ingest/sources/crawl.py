@@ -1,4 +1,4 @@
-"""The crawler: edition indexes and the article pages they link, fetched politely into data/raw/crawl/."""
+"""The crawler: edition indexes, the site's feeds and the article pages they list, fetched politely into data/raw/crawl/."""
 from __future__ import annotations
 
 import datetime as dt
@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, quote, unquote, urljoin, urlsplit, urlunsplit
 from urllib.robotparser import RobotFileParser
 from zoneinfo import ZoneInfo
 
+import feedparser
 import httpx
 from bs4 import BeautifulSoup
 
@@ -29,6 +30,16 @@ BERLIN = ZoneInfo("Europe/Berlin")
 MAX_REDIRECTS = 5
 MAX_RETRY_AFTER = 60.0
 _SAFE_SEGMENT = re.compile(r"[^A-Za-z0-9._~%+=,@-]")
+NEWSTICKER_FEED = "/feeds/newsticker.rss"
+# the site's per-section feeds, each at /feeds/<name>.xml
+SECTION_FEEDS = ("titel", "schwerpunkt", "inland", "ausland", "kapital_arbeit", "feuilleton", "thema",
+                 "ansichten", "sport", "medien", "geschichte", "politisches_buch", "wochenendbeilage",
+                 "betrieb_gewerkschaft", "antifa", "feminismus", "abgeschrieben", "aktion", "fotoreportagen")
+EDITION_PATH = re.compile(r"^/\d{4}/\d{2}-\d{2}/index\.php$")
+# the print header around an article's edition link: layout A `Aus: <a>…`, layout B `Erschienen in der <a>…`
+_PRINT_HEADER = re.compile(r"^\s*(?:Aus:|Erschienen in der)\s")
+# what feedparser flags although the feed read fine: only its declared encoding or content type was off
+_HARMLESS_FEED_FLAWS = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
 
 
 class CrawlError(RuntimeError):
@@ -50,6 +61,10 @@ class CrawlSummary:
     gone: dict[str, int] = field(default_factory=dict)  # url → HTTP status (404 …)
     failed: dict[str, str] = field(default_factory=dict)  # url → reason after retries
     queue_left: int = 0
+    feeds_read: list[str] = field(default_factory=list)          # feeds read this run (a 304 too)
+    feed_problems: dict[str, str] = field(default_factory=dict)  # feed url → what was wrong (404, not a feed, …)
+    listed: int = 0                                              # article URLs the feeds listed
+    editions_followed: list[str] = field(default_factory=list)   # edition indexes queued from print headers
 
     def lines(self) -> list[str]:
         out = [f"requests:    {self.requests}",
@@ -61,8 +76,15 @@ class CrawlSummary:
                f"gone:        {len(self.gone)}",
                f"failed:      {len(self.failed)}",
                f"queue left:  {self.queue_left}"]
+        if self.feeds_read or self.feed_problems:
+            asked = len(set(self.feeds_read) | set(self.feed_problems))
+            out.append(f"feeds:       {asked} asked, {len(self.feeds_read)} read, {len(self.feed_problems)} with problems"
+                       f" (below), {self.listed} articles listed")
+        if self.editions_followed:
+            out.append(f"editions:    {len(self.editions_followed)} queued from articles' print headers")
         out += [f"  {url}: HTTP {status}" for url, status in self.gone.items()]
         out += [f"  {url}: {reason}" for url, reason in self.failed.items()]
+        out += [f"  {url}: feed {problem}" for url, problem in self.feed_problems.items()]
         return out
 
 
@@ -136,6 +158,77 @@ def article_links(html: bytes | str, page_url: str, site: Site) -> list[str]:
     return list(links)
 
 
+def edition_link(html: bytes | str, page_url: str, site: Site) -> str | None:
+    """The edition index an article's print header links (`Aus: Ausgabe vom …`); None for an online-only article.
+
+    Only the link inside the print header counts: a page may link other editions elsewhere
+    (navigation, teasers), and following those would walk the archive.
+    """
+    soup = BeautifulSoup(html, "html.parser")
+    for a in soup.find_all("a", href=True):
+        url = site.normalize(a["href"], page_url)
+        if (url and EDITION_PATH.match(urlsplit(url).path) and a.parent is not None
+                and _PRINT_HEADER.match(a.parent.get_text(" "))):
+            return url
+    return None
+
+
+def feed_urls(base_url: str = BASE_URL) -> list[str]:
+    """The newsticker and every section feed of the site."""
+    base = base_url.rstrip("/")
+    return [base + NEWSTICKER_FEED] + [f"{base}/feeds/{name}.xml" for name in SECTION_FEEDS]
+
+
+@dataclass
+class FeedListing:
+    """What one feed lists: article URLs, each with the day it was listed, and what was wrong with the feed."""
+    articles: dict[str, str | None]  # article url → listed_date (YYYY-MM-DD, Europe/Berlin) or None
+    items: int = 0
+    problem: str | None = None
+
+
+def _flaw(err: BaseException | None) -> str:
+    return f"{type(err).__name__}: {err}"[:200] if err else "no reason given"
+
+
+def _listed_date(entry) -> str | None:
+    # feedparser turns pubDate / published / updated into UTC; the archive dates by Berlin days
+    when = entry.get("published_parsed") or entry.get("updated_parsed")
+    if not when:
+        return None
+    utc = dt.datetime(*when[:6], tzinfo=dt.timezone.utc)
+    return utc.astimezone(BERLIN).date().isoformat()
+
+
+def _entry_hrefs(entry) -> list[str]:
+    """An item's candidate links, best first: RSS `<link>`, Atom `<link href>`, then a `<guid>`/`<id>` that is a URL."""
+    hrefs = [entry.get("link") or ""]
+    hrefs += [link.get("href") or "" for link in entry.get("links") or [] if link.get("rel", "alternate") == "alternate"]
+    guid = entry.get("id") or ""
+    if guid.startswith(("http://", "https://", "/")):
+        hrefs.append(guid)
+    return [href for href in hrefs if href.strip()]
+
+
+def feed_listing(data: bytes, feed_url: str, site: Site) -> FeedListing:
+    """The article pages of this site that an RSS or Atom feed lists; items without one are passed over."""
+    parsed = feedparser.parse(data)  # given bytes, feedparser makes no request of its own
+    if not parsed.get("version") and not parsed.entries:
+        return FeedListing({}, problem=f"not a feed ({_flaw(parsed.get('bozo_exception'))})"
+                           if parsed.get("bozo") else "not a feed")
+    listing = FeedListing({}, items=len(parsed.entries))
+    if parsed.get("bozo") and not isinstance(parsed.get("bozo_exception"), _HARMLESS_FEED_FLAWS):
+        listing.problem = f"malformed ({_flaw(parsed.get('bozo_exception'))}); read {len(parsed.entries)} items anyway"
+    for entry in parsed.entries:
+        for href in _entry_hrefs(entry):
+            url = site.normalize(href, feed_url)
+            if url and is_article_url(url):
+                listed = [d for d in (listing.articles.get(url), _listed_date(entry)) if d]
+                listing.articles[url] = min(listed, default=None)
+                break
+    return listing
+
+
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
@@ -162,17 +255,18 @@ class Crawler:
     bounded number of retries with exponential backoff on 5xx, 429 and timeouts.
     Resumable: a page is had when its sidecar exists; the queue, redirects and 404s are kept in
     `.state.json`, written after every page, so an interrupted crawl goes on where it stopped.
+    Feeds are read every run (they change) and never saved as pages; what each gave is kept in the state.
     """
 
     def __init__(self, out_dir: str | Path, base_url: str = BASE_URL, *, delay: float = 2.0,
                  timeout: float = 30.0, retries: int = 3, backoff: float = 2.0,
-                 user_agent: str = USER_AGENT, refresh: bool = False,
+                 user_agent: str = USER_AGENT, refresh: bool = False, follow_editions: bool = True,
                  log: Callable[[str], None] | None = None):
         self.out_dir = Path(out_dir)
         self.site = Site(base_url)
         self.base_url = f"{self.site.scheme}://{self.site.netloc}"
         self.delay, self.retries, self.backoff = delay, retries, backoff
-        self.user_agent, self.refresh = user_agent, refresh
+        self.user_agent, self.refresh, self.follow_editions = user_agent, refresh, follow_editions
         self.log = log or (lambda message: None)
         self.client = httpx.Client(headers={"User-Agent": user_agent}, timeout=timeout,
                                    follow_redirects=False)
@@ -185,6 +279,14 @@ class Crawler:
         self.queue: list[str] = []
         self.redirects: dict[str, str] = dict(state.get("redirects", {}))
         self.gone_before: dict[str, int] = dict(state.get("gone", {}))
+        self.feeds_before: dict[str, dict] = dict(state.get("feeds", {}))
+        self.feeds: dict[str, dict] = {}
+        # article url → the earliest day a feed listed it, until the page's sidecar holds it
+        self.listed: dict[str, str] = dict(state.get("listed", {}))
+        self.listed_this_run: set[str] = set()
+        # articles whose print header's edition link is followed: those from a feed or --start, never
+        # those found on an edition index, so following stays one level deep
+        self.follows_edition: set[str] = set(state.get("follows_edition", []))
         self.had: set[str] = self._pages_on_disk()
         self.visited: set[str] = set()  # in this run: a page linked from two listings is asked for once
 
@@ -202,8 +304,12 @@ class Crawler:
         return urls
 
     def save_state(self) -> None:
+        pending = set(self.queue) | set(self.summary.failed)
         state = {"base_url": self.base_url, "queue": self.queue, "redirects": self.redirects,
                  "gone": {**self.gone_before, **self.summary.gone}, "failed": self.summary.failed,
+                 "feeds": {**self.feeds_before, **self.feeds},
+                 "listed": {url: day for url, day in self.listed.items() if url in pending},
+                 "follows_edition": sorted(self.follows_edition & pending),
                  "saved_at": _now()}
         _write_atomic(self.out_dir / STATE_FILE, json.dumps(state, indent=1, ensure_ascii=False).encode())
 
@@ -306,6 +412,7 @@ class Crawler:
         """Fetch one URL unless we have it; on a listing page, queue the articles it links."""
         if self._have(url) and not self.refresh:
             self.summary.skipped.append(url)
+            self._note_listed_date(url)
             if follow:  # the state file may be lost: the page on disk still knows its links
                 path = self.out_dir / page_file(self.redirects.get(url, url))
                 if path.exists():
@@ -330,12 +437,15 @@ class Crawler:
         final_url, response = fetched
         if response.status_code == 304:
             self.summary.unchanged.append(page_file(final_url))
+            self._note_listed_date(url)
         elif response.status_code != 200:
             self.summary.gone[url] = response.status_code
             self.log(f"{url}: HTTP {response.status_code}")
             return
         else:
             self._store(url, final_url, response)
+            if self.follow_editions and url in self.follows_edition:
+                self._follow_edition(response.content, final_url)
         if follow:
             path = self.out_dir / page_file(final_url)
             if path.exists():
@@ -355,12 +465,18 @@ class Crawler:
                 "sha256": hashlib.sha256(data).hexdigest()}
         if requested_url != url:
             meta["requested_url"] = requested_url
+        listed = [self.listed.get(requested_url), self.listed.get(url)]
+        if meta_path.exists():  # a refetched page keeps the day a feed first listed it
+            listed.append(_read_json(meta_path).get("listed_date"))
+        if any(listed):
+            meta["listed_date"] = min(day for day in listed if day)
         for header, key in (("ETag", "etag"), ("Last-Modified", "last_modified"), ("Content-Type", "content_type")):
             if response.headers.get(header):
                 meta[key] = response.headers[header]
         if path.exists() and meta_path.exists():  # without its sidecar the file is a half-written new page
             if hashlib.sha256(path.read_bytes()).hexdigest() == meta["sha256"]:
                 self.summary.unchanged.append(name)
+                self._note_listed_date(requested_url)
                 return
             self._keep_old_version(path, meta_path)
             self.summary.changed.append(name)
@@ -371,7 +487,84 @@ class Crawler:
         _write_atomic(meta_path, json.dumps(meta, indent=1, ensure_ascii=False).encode())
         self.had.add(url)
         self.gone_before.pop(requested_url, None)
+        self.listed.pop(requested_url, None)
+        self.listed.pop(url, None)
         self.log(f"{url}: saved {name}")
+
+    def _note_listed_date(self, url: str) -> None:
+        """A page we already have, listed by a feed: its sidecar learns the day, without asking the site."""
+        day = self.listed.pop(url, None)
+        meta_path = self._meta_path(url)
+        if day is None or not meta_path.exists():
+            return
+        meta = _read_json(meta_path)
+        if meta and (not meta.get("listed_date") or day < meta["listed_date"]):
+            meta["listed_date"] = day
+            _write_atomic(meta_path, json.dumps(meta, indent=1, ensure_ascii=False).encode())
+
+    def _follow_edition(self, page: bytes, page_url: str) -> None:
+        edition = edition_link(page, page_url, self.site)
+        if edition and edition not in self.visited and edition not in self.queue:
+            self.summary.editions_followed.append(edition)
+            self.log(f"{page_url}: printed in {edition}, queued")
+            self.enqueue([edition])
+
+    # ---- feeds ---------------------------------------------------------------------------
+
+    def read_feed(self, feed_url: str) -> None:
+        """Fetch one feed and queue the articles it lists; a feed that fails is noted, never fatal.
+
+        Feeds are asked for every run (a conditional GET when the last answer had an ETag or a
+        Last-Modified) and never saved as pages: the build would take them for articles.
+        """
+        before = self.feeds_before.get(feed_url, {})
+        headers = {}
+        if before.get("etag"):
+            headers["If-None-Match"] = before["etag"]
+        if before.get("last_modified"):
+            headers["If-Modified-Since"] = before["last_modified"]
+        record: dict = {"checked_at": _now()}
+        self.feeds[feed_url] = record
+        try:
+            fetched = self._fetch(feed_url, headers)
+        except FetchFailed as err:
+            fetched, record["problem"] = None, str(err)
+        if fetched is None:
+            if "problem" not in record:
+                record["problem"] = ("disallowed by robots.txt" if not self.allowed(feed_url)
+                                     else f"redirected to a page we have ({self.redirects.get(feed_url)})")
+        else:
+            response = fetched[1]
+            record["status"] = response.status_code
+            if response.status_code == 304:  # nothing new: its items were queued when it last changed
+                record.update({k: before[k] for k in ("etag", "last_modified", "items", "articles") if k in before})
+                self.summary.feeds_read.append(feed_url)
+            elif response.status_code != 200:
+                record["problem"] = f"HTTP {response.status_code}"
+            else:
+                listing = feed_listing(response.content, fetched[0], self.site)
+                record.update(items=listing.items, articles=len(listing.articles))
+                for header, key in (("ETag", "etag"), ("Last-Modified", "last_modified")):
+                    if response.headers.get(header):
+                        record[key] = response.headers[header]
+                if listing.problem:
+                    record["problem"] = listing.problem
+                if listing.items or not listing.problem:
+                    self.summary.feeds_read.append(feed_url)
+                self._queue_listed(listing.articles)
+        if record.get("problem"):
+            self.summary.feed_problems[feed_url] = record["problem"]
+            self.log(f"{feed_url}: feed {record['problem']}")
+
+    def _queue_listed(self, articles: dict[str, str | None]) -> None:
+        for url, day in articles.items():
+            if day and (url not in self.listed or day < self.listed[url]):
+                self.listed[url] = day
+            if not self._have(url):
+                self.follows_edition.add(url)
+        self.listed_this_run.update(articles)
+        self.summary.listed = len(self.listed_this_run)
+        self.enqueue(articles)
 
     @staticmethod
     def _keep_old_version(path: Path, meta_path: Path) -> None:
@@ -384,12 +577,15 @@ class Crawler:
 
     # ---- the crawl -----------------------------------------------------------------------
 
-    def run(self, seeds: Iterable[str], max_pages: int | None = None) -> CrawlSummary:
-        """Seeds first, then the queue left by an earlier run, then what failed last time.
+    def run(self, seeds: Iterable[str], max_pages: int | None = None, feeds: Iterable[str] = ()) -> CrawlSummary:
+        """Seeds first, then the queue left by an earlier run, then what failed last time, then what the feeds list.
 
         A page that is not an article (an edition index, a section listing) is a listing: the
-        article pages it links are queued. Links on article pages are not followed, so a crawl
-        stays within the editions asked for.
+        article pages it links are queued. Of the links on an article page only one is followed,
+        and only on an article from a feed or a seed: its print header's link to the edition it
+        appeared in; that index queues its articles, which follow nothing. So a crawl stays within
+        the editions asked for and those its new articles were printed in. Feeds are read before
+        the first page and do not count towards `max_pages`.
         """
         normalized = []
         for seed in seeds:
@@ -399,8 +595,13 @@ class Crawler:
             normalized.append(url)
         self.queue = []
         self.enqueue(normalized + self.queue_before + list(self.failed_before))
+        self.follows_edition.update(url for url in normalized if is_article_url(url))
         visited = 0  # pages asked for, the unit of --max-pages
         try:
+            for feed_url in feeds:
+                self.read_feed(feed_url)
+            if self.feeds:
+                self.save_state()
             while self.queue and (max_pages is None or visited < max_pages):
                 url = self.queue[0]
                 requests_before = self.summary.requests
@@ -416,8 +617,9 @@ class Crawler:
             self.client.close()
         return self.summary
 
-def crawl(out_dir: str | Path, seeds: Iterable[str], *, max_pages: int | None = None, **options) -> CrawlSummary:
-    return Crawler(out_dir, **options).run(seeds, max_pages=max_pages)
+def crawl(out_dir: str | Path, seeds: Iterable[str], *, max_pages: int | None = None, feeds: Iterable[str] = (),
+          **options) -> CrawlSummary:
+    return Crawler(out_dir, **options).run(seeds, max_pages=max_pages, feeds=feeds)
 
 
 def today_in_berlin() -> dt.date:
