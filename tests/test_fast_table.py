@@ -12,7 +12,7 @@ import pytest
 
 from ingest import store
 from ingest.enrich.stems import german_stems
-from tests.conftest import Server
+from conftest import Server  # pytest puts tests/ on the path (pywb installs a package named `tests`)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "plugins"))
 import german_search  # noqa: E402  (the search functions the served archive uses)
