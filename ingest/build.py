@@ -20,6 +20,7 @@ from tqdm import tqdm
 
 from ingest import store
 from ingest.enrich.agencies import agency_name
+from ingest.enrich.dates import date_from_url, estimate_dates
 from ingest.enrich.places import geocode
 from ingest.enrich.stems import NAME_VARIANTS, german_stems
 from ingest.model import Article, ListingPage, PageError
@@ -50,6 +51,7 @@ class Summary:
     articles_written: int = 0
     duplicates_merged: int = 0
     versions_kept: int = 0
+    date_sources: Counter = field(default_factory=Counter)  # articles per date_source (None: no date at all)
     rejected: Counter = field(default_factory=Counter)
     rejected_pages: list[tuple[str, str]] = field(default_factory=list)
 
@@ -58,6 +60,8 @@ class Summary:
                f"articles written:  {self.articles_written}",
                f"duplicates merged: {self.duplicates_merged}",
                f"old versions kept: {self.versions_kept}",
+               "dated by:          " + ", ".join(f"{source or 'no date'} {count}" for source, count in
+                                                   sorted(self.date_sources.items(), key=lambda kv: kv[0] or "~")),
                f"pages rejected:    {sum(self.rejected.values())}"]
         out += [f"  {count:6d}  {reason}" for reason, count in self.rejected.most_common()]
         out += [f"  {path}: {reason}" for path, reason in self.rejected_pages[:20]]
@@ -240,15 +244,20 @@ def fill_gaps_from_listings(best: dict[str, Parsed], items: list[dict]) -> None:
 def article_row(key: str, parsed: Parsed) -> dict:
     a, page = parsed.article, parsed.page
     place = geocode(a.dateline) if a.dateline else None
+    # the page's date: when it went online, else the printed edition's day (an HTML page's <meta name="date">)
+    day = a.published_date or a.print_edition_date
+    month = a.published_month or (a.print_edition_date or "")[:7] or None
     return {
         "id": key, "url": canonical_url(a.url) if a.url else None, "title": a.title, "kicker": a.kicker,
-        "teaser": a.teaser, "published": a.published, "published_date": a.published_date,
-        "published_month": a.published_month, "published_year": int(a.published[:4]) if a.published else None,
+        "teaser": a.teaser, "published": a.published, "published_date": day,
+        "published_month": month, "published_year": int(month[:4]) if month else None,
+        "date_source": "page" if month else None,
         "print_edition_date": a.print_edition_date, "print_page": a.print_page, "section": a.section,
         "page_kind": a.page_kind, "authors": store.json_list(a.authors), "author_place": a.author_place,
         "dateline": a.dateline, "place_id": place["geonameid"] if place else None,
         "latitude": place["latitude"] if place else None, "longitude": place["longitude"] if place else None,
-        "agencies": store.json_list(a.agencies), "image": a.image, "caption": a.caption,
+        "agencies": store.json_list(a.agencies), "image": a.image, "image_credit": a.image_credit,
+        "caption": a.caption, "topics": store.json_list(a.topics), "disagreements": store.json_list(a.disagreements),
         "body_markdown": a.body_markdown, "paywalled": None if a.paywalled is None else int(a.paywalled),
         "article_length": a.article_length, "word_count": a.word_count, "shape": a.shape,
         "source_path": page.path, "sha256": page.sha256,
@@ -259,7 +268,29 @@ def article_row(key: str, parsed: Parsed) -> dict:
 def page_row(parsed: Parsed, key: str | None) -> dict:
     status = "article" if parsed.article else parsed.kind
     return {"source_path": parsed.page.path, "sha256": parsed.page.sha256, "url": parsed.page.url,
-            "fetched_at": parsed.page.fetched_at, "status": status, "article_id": key, "record": _encode(parsed)}
+            "fetched_at": parsed.page.fetched_at, "listed_date": parsed.page.listed_date, "status": status,
+            "article_id": key, "record": _encode(parsed)}
+
+
+def date_articles(db) -> None:
+    """A day for every article the page left undated: from a listing or feed that links it, from its old
+    `/YYYY/MM-DD/NNN.php` address, and last an estimate from its article number between the archive's dated
+    articles (ingest/enrich/dates.py). `published` stays what the page said; `date_source` says which."""
+    undated = set(store.undated_articles(db))
+    if not undated:
+        return
+    found: dict[str, tuple[str, str]] = {}
+    for key, day in store.listed_dates(db).items():
+        if key in undated:
+            found[key] = (day, "listing")
+    for key, url in store.article_urls(db):
+        if key in undated and key not in found and (day := date_from_url(url)):
+            found[key] = (day, "url")
+    dated = store.dated_articles(db) | {key: day for key, (day, _) in found.items()}
+    rest = [key for key in sorted(undated) if key not in found]
+    for key, day in estimate_dates(dated, rest).items():
+        found[key] = (day, "estimated")
+    store.set_dates(db, found)
 
 
 def build(raw_dir: str | Path, target: str | Path, progress: bool = True, incremental: bool = True) -> Summary:
@@ -300,7 +331,9 @@ def build(raw_dir: str | Path, target: str | Path, progress: bool = True, increm
         store.insert_listing_items(db, items)
         store.insert_pages(db, (page_row(r, key_of.get(r.page.path)) for r in results))
         store.insert_versions(db, old_versions + new_versions)
+        date_articles(db)
         store.finish(db, places, agencies, NAME_VARIANTS)
+        summary.date_sources = store.date_sources(db)
         summary.articles_written = len(rows)
         summary.versions_kept = len(old_versions) + len(new_versions)
     return summary

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -15,9 +16,10 @@ ARTICLE_COLUMNS = {
     "published": str, "published_date": str, "published_month": str, "published_year": int,
     "print_edition_date": str, "print_page": int, "section": str, "page_kind": str,
     "authors": str, "author_place": str, "dateline": str, "place_id": int,
-    "latitude": float, "longitude": float, "agencies": str, "image": str, "caption": str,
+    "latitude": float, "longitude": float, "agencies": str, "image": str, "image_credit": str, "caption": str,
     "body_markdown": str, "paywalled": int, "article_length": int, "word_count": int,
     "shape": str, "source_path": str, "sha256": str, "search_stems": str,
+    "topics": str, "date_source": str, "disagreements": str,
 }
 FTS_TABLE = "articles_fts"
 # search_stems holds German stems (ingest/enrich/stems.py); plugins/german_search.py matches queries against it.
@@ -27,7 +29,8 @@ FTS_COLUMNS = ["title", "kicker", "teaser", "body_markdown", FTS_STEMS_COLUMN]
 FTS_TOKENIZE = "unicode61 remove_diacritics 2"
 FACET_INDEXES = [
     ["section"], ["page_kind"], ["published"], ["published_date"], ["published_month"], ["published_year"],
-    ["dateline"], ["place_id"], ["paywalled"], ["print_edition_date"], ["author_place"],
+    ["dateline"], ["place_id"], ["paywalled"], ["print_edition_date"], ["author_place"], ["date_source"],
+    ["shape"],
 ]
 EXPRESSION_INDEXES = {"idx_articles_published_day": "date(published)"}
 
@@ -45,6 +48,7 @@ def create_schema(db: sqlite_utils.Database) -> None:
     )
     db["agencies"].create({"code": str, "name": str, "kind": str, "articles": int}, pk="code", if_not_exists=True)
     db["authors"].create({"id": int, "name": str, "articles": int}, pk="id", if_not_exists=True)
+    db["topics"].create({"name": str, "articles": int}, pk="name", if_not_exists=True)
     db["articles"].create(
         ARTICLE_COLUMNS, pk="id", if_not_exists=True,
         foreign_keys=[("section", "sections", "name"), ("place_id", "places", "id")],
@@ -57,11 +61,15 @@ def create_schema(db: sqlite_utils.Database) -> None:
         {"article_id": str, "agency_code": str, "position": int}, pk=("article_id", "agency_code"),
         foreign_keys=[("article_id", "articles", "id"), ("agency_code", "agencies", "code")], if_not_exists=True,
     )
+    db["article_topics"].create(
+        {"article_id": str, "topic": str, "position": int}, pk=("article_id", "topic"),
+        foreign_keys=[("article_id", "articles", "id"), ("topic", "topics", "name")], if_not_exists=True,
+    )
     db["aliases"].create({"url": str, "article_id": str, "source_path": str}, pk="url", if_not_exists=True,
                          foreign_keys=[("article_id", "articles", "id")])
     db["pages"].create(
-        {"source_path": str, "sha256": str, "url": str, "fetched_at": str, "status": str, "article_id": str,
-         "record": bytes},
+        {"source_path": str, "sha256": str, "url": str, "fetched_at": str, "listed_date": str, "status": str,
+         "article_id": str, "record": bytes},
         pk="source_path", if_not_exists=True,
     )
     db["article_versions"].create(
@@ -182,6 +190,11 @@ def finish(db: sqlite_utils.Database, places: dict[int, dict], agencies: dict[st
                     SELECT articles.id, authors.id, je.key FROM articles, json_each(articles.authors) je
                     JOIN authors ON authors.name = je.value""")
     _set_counts(conn, "authors", "id", "SELECT author_id, count(*) FROM article_authors GROUP BY 1")
+    conn.execute("DELETE FROM article_topics")
+    conn.execute("DELETE FROM topics")
+    conn.execute("""INSERT OR IGNORE INTO article_topics (article_id, topic, position)
+                    SELECT articles.id, je.value, je.key FROM articles, json_each(articles.topics) je""")
+    conn.execute("INSERT INTO topics (name, articles) SELECT topic, count(*) FROM article_topics GROUP BY topic")
     conn.commit()
     if "articles_fts" in db.table_names():
         db["articles"].disable_fts()
@@ -190,12 +203,52 @@ def finish(db: sqlite_utils.Database, places: dict[int, dict], agencies: dict[st
         db["articles"].create_index(columns, if_not_exists=True)
     for name, expression in EXPRESSION_INDEXES.items():
         conn.execute(f"CREATE INDEX IF NOT EXISTS {name} ON articles({expression})")
-    for table, column in [("article_authors", "author_id"), ("article_agencies", "agency_code"),
+    for table, column in [("article_authors", "author_id"), ("article_agencies", "agency_code"), ("article_topics", "topic"),
                           ("aliases", "article_id"), ("article_versions", "article_id"), ("pages", "article_id"),
                           ("listing_items", "article_id")]:
         db[table].create_index([column], if_not_exists=True)
     conn.execute("ANALYZE")
     conn.commit()
+
+
+def undated_articles(db: sqlite_utils.Database) -> list[str]:
+    """Ids of the articles whose page gave no date."""
+    return [row[0] for row in db.conn.execute("SELECT id FROM articles WHERE published_month IS NULL")]
+
+
+def dated_articles(db: sqlite_utils.Database) -> dict[str, str]:
+    """id → day of every article with a known (not estimated) day."""
+    return dict(db.conn.execute("SELECT id, published_date FROM articles WHERE published_date IS NOT NULL "
+                                "AND date_source IS NOT 'estimated'"))
+
+
+def listed_dates(db: sqlite_utils.Database) -> dict[str, str]:
+    """id → the first day a listing page or a feed gave for the article (edition index, section page, feed item)."""
+    return dict(db.conn.execute(
+        """SELECT article_id, min(day) FROM (
+             SELECT article_id, date AS day FROM listing_items WHERE article_id IS NOT NULL AND date IS NOT NULL
+             UNION ALL
+             SELECT article_id, listed_date FROM pages WHERE article_id IS NOT NULL AND listed_date IS NOT NULL)
+           GROUP BY article_id"""))
+
+
+def article_urls(db: sqlite_utils.Database) -> Iterator[tuple[str, str]]:
+    """(article id, url) for every URL an article was seen under."""
+    yield from db.conn.execute("SELECT id, url FROM articles WHERE url IS NOT NULL UNION "
+                               "SELECT article_id, url FROM aliases WHERE article_id IS NOT NULL")
+
+
+def set_dates(db: sqlite_utils.Database, dates: dict[str, tuple[str, str]]) -> None:
+    """id → (day, date_source) for articles the page did not date; `published` stays what the page said."""
+    db.conn.executemany(
+        "UPDATE articles SET published_date = ?, published_month = substr(?, 1, 7), "
+        "published_year = CAST(substr(?, 1, 4) AS INTEGER), date_source = ? WHERE id = ?",
+        [(day, day, day, source, key) for key, (day, source) in dates.items()])
+
+
+def date_sources(db: sqlite_utils.Database) -> Counter:
+    """Articles per date_source (None: no date at all)."""
+    return Counter(dict(db.conn.execute("SELECT date_source, count(*) FROM articles GROUP BY 1")))
 
 
 def _set_counts(conn: sqlite3.Connection, table: str, key: str, counts_sql: str) -> None:

@@ -37,9 +37,11 @@ def _json_list(value) -> list:
 
 
 @hookimpl
-def extra_template_vars(template, datasette):
+def extra_template_vars(template, datasette, database, table):
     if template != "index.html":
-        return {}
+        # a facet's heading in the reader's words (`facet-labels` of the table's plugins in metadata.yml)
+        config = datasette.plugin_config("facet-labels", database=database, table=table) if table else None
+        return {"facet_labels": dict(config or {})}
 
     async def inner():
         return {"archive": await archive_summary(datasette)}
@@ -60,7 +62,7 @@ async def archive_summary(datasette) -> dict | None:
         return None
     totals = (await db.execute(
         """select count(*) as articles, min(published_year) as first_year, max(published_year) as last_year,
-                  count(*) filter (where shape = 'html') as html_pages,
+                  count(*) filter (where shape like 'html%') as html_pages,
                   count(*) filter (where shape like 'S%') as text_pages
            from articles"""
     )).first()
@@ -75,6 +77,9 @@ async def archive_summary(datasette) -> dict | None:
     summary["agencies"] = [dict(r) for r in await db.execute(
         "select code, name, articles from agencies where articles > 0 order by articles desc, code"
     )]
+    summary["topics"] = [dict(r) for r in await db.execute(
+        "select name, articles from topics where articles > 0 order by articles desc, name limit 30"
+    )] if "topics" in tables else []
     summary["rejected"] = (await db.execute("select count(*) from ingest_errors")).first()[0] \
         if "ingest_errors" in tables else 0
     if key:

@@ -11,7 +11,8 @@ def test_search_with_section_facet(server):
 
 def test_default_facets_and_sort(server):
     data = server.get("/archive/articles.json").json()
-    assert set(data["facet_results"]) == {"section", "agencies", "published_year", "published_month", "published"}
+    assert set(data["facet_results"]) == {"section", "agencies", "topics", "published_year", "published_month",
+                                          "published"}
     agencies = {r["value"]: r["count"] for r in data["facet_results"]["agencies"]["results"]}
     assert agencies == {"dpa": 1, "jW": 2}
     assert "order by published desc" in data["query"]["sql"]

@@ -21,6 +21,7 @@ ARTICLES = 3_000  # above fast_table.FEW_HITS, so a common word takes the in-mem
 WORDS = ["Regierung", "Streik", "Hafen", "Wahl", "Krieg", "Miete", "Gewerkschaft", "Bahn", "Klima", "Schule"]
 SECTIONS = ["Ausland", "Inland", "Feuilleton", "Sport", "Ansichten"]
 AGENCIES = [[], ["jW"], ["dpa", "jW"], ["AFP"], ["dpa", "dpa"], ["Reuters", "jW"]]
+TOPICS = [[], ["Peru", "Bergbau"], ["Gewerkschaften"], ["Peru"], ["Bergbau", "Gewerkschaften", "Streik"]]
 
 
 def article(i: int, rng: random.Random) -> dict:
@@ -30,7 +31,8 @@ def article(i: int, rng: random.Random) -> dict:
     row.update(id=f"artikel-{i}", title=f"Artikel {i}", published=published, published_date=published,
                published_month=published[:7], published_year=int(published[:4]), section=rng.choice(SECTIONS),
                agencies=store.json_list(rng.choice(AGENCIES)), authors="[]", body_markdown=body,
-               search_stems=german_stems(f"Artikel {i}", None, None, body))
+               search_stems=german_stems(f"Artikel {i}", None, None, body),
+               topics=store.json_list(rng.choice(TOPICS)))
     return row
 
 
@@ -70,6 +72,8 @@ def expected_facets(db: Path, where: str, *params) -> dict[str, list[tuple]]:
                            f"group by 1 {order}", *params),
         "agencies": sql(db, f"select value, count(*) from (select distinct articles.rowid, j.value from articles, "
                             f"json_each(articles.agencies) j where {where}) group by 1 {order}", *params),
+        "topics": sql(db, f"select value, count(*) from (select distinct articles.rowid, j.value from articles, "
+                          f"json_each(articles.topics) j where {where}) group by 1 {order}", *params),
         "published_year": sql(db, f"select published_year, count(*) from articles where {where} "
                                   f"and published_year is not null group by 1 {order}", *params),
         "published_month": sql(db, f"select published_month, count(*) from articles where {where} "

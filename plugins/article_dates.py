@@ -1,0 +1,58 @@
+"""How the archive shows a date it did not read on the page: `~ März 2019` for an estimate, the day for one a
+listing or the URL gave — on the article page (the `shown_date` filter) and in the table's `published` column."""
+from __future__ import annotations
+
+import html
+
+from datasette import hookimpl
+from markupsafe import Markup
+
+MONTHS = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
+          "November", "Dezember"]
+SOURCE_NOTES = {
+    "listing": "date of the edition index, listing or feed that links the article; the page shows none",
+    "url": "date of the edition in the article's old address; the page shows none",
+    "estimated": "estimated from the article number, between the archive's dated articles; the page shows none",
+}
+
+
+def shown_date(published: str | None, published_date: str | None, date_source: str | None) -> str | None:
+    """What a reader sees: the page's own date as it is, else the day another source gave, else `~ Monat Jahr`."""
+    if published:
+        return published
+    if date_source == "estimated" and published_date:
+        return f"~ {MONTHS[int(published_date[5:7]) - 1]} {published_date[:4]}"
+    return published_date
+
+
+def date_markup(published, published_date, date_source) -> Markup | None:
+    shown = shown_date(published, published_date, date_source)
+    if shown is None:
+        return None
+    note = SOURCE_NOTES.get(date_source) if not published else None
+    if note is None:
+        return Markup(html.escape(shown))
+    return Markup(f'<span class="jw-date-{html.escape(date_source)}" title="{html.escape(note)}">'
+                  f'{html.escape(shown)}</span>')
+
+
+@hookimpl
+def prepare_jinja2_environment(env):
+    env.filters["shown_date"] = lambda row: date_markup(row["published"], row["published_date"], row["date_source"])
+
+
+@hookimpl
+def render_cell(row, value, column, table, database, datasette):
+    # the table page selects only the reader's columns: an undated article's day is looked up by its id
+    if column != "published" or table != "articles" or value or "id" not in row.keys():
+        return None
+
+    async def inner():
+        db = datasette.get_database(database)
+        found = (await db.execute("select published_date, date_source from articles where id = ?",
+                                  [row["id"]])).first()
+        if found is None or found["published_date"] is None:
+            return None
+        return date_markup(None, found["published_date"], found["date_source"])
+
+    return inner
