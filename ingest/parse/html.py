@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urljoin
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 from markdownify import markdownify
 
 from ingest.model import Article, ListingPage, PageError
@@ -355,8 +355,27 @@ def _read_generic(soup, meta: PageMeta, url: str | None, known: frozenset[str]) 
         markdown = _trafilatura(str(soup))
     if not markdown:
         raise PageError(f"{url or 'page'}: no article text found (html-generic: trafilatura found none)")
-    _paragraphs_to_body(article, markdown)
+    _paragraphs_to_body(article, _without_restated_head(markdown, article, meta, known))
     return article, seen
+
+
+def _without_restated_head(markdown: str, article: Article, meta: PageMeta, known: frozenset[str]) -> str:
+    """Drop the opening paragraphs that restate the head (title, kicker, teaser, byline) an unknown layout does
+    not mark: trafilatura keeps them as text. A byline found there is the article's when none was found."""
+    head = {_norm(v) for v in (article.title, article.kicker, article.teaser, meta.headline,
+                                meta.alternative_headline, meta.byline) if v}
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", markdown) if p.strip()]
+    kept = 0
+    while kept < min(len(paragraphs) - 1, 4):
+        line = _norm(paragraphs[kept].lstrip("#* ").rstrip("* "))
+        if line in head or line.removeprefix("von ") in head:
+            paragraphs.pop(kept)
+        elif (byline := c.parse_byline(paragraphs[kept], known, require_von=True)) and not article.authors:
+            article.authors, article.author_place = byline["authors"], byline["author_place"]
+            paragraphs.pop(kept)
+        else:
+            kept += 1
+    return "\n\n".join(paragraphs)
 
 
 def _trafilatura(html: str) -> str | None:
@@ -426,7 +445,7 @@ def _read_body(article: Article, body: Tag, layout: str) -> None:
     markdown = markdownify(str(body), heading_style="ATX", bullets="-", strip=["img"])
     if not markdown.strip():
         markdown = _trafilatura(_document(body)) or ""
-    if not markdown.strip() and not article.teaser:
+    if not markdown.strip():
         raise PageError(f"{article.url or 'page'}: no article text found ({layout})")
     _paragraphs_to_body(article, markdown)
 
@@ -527,9 +546,12 @@ def _settle(article: Article, meta: PageMeta, seen: Seen, known: frozenset[str])
         disagree("image_credit")
 
 
+def _norm(text: str | None) -> str:
+    return " ".join((text or "").replace("\u00a0", " ").split()).casefold()
+
+
 def _same(a: str | None, b: str | None) -> bool:
-    norm = lambda s: " ".join((s or "").replace("\u00a0", " ").split()).casefold()  # noqa: E731
-    return norm(a) == norm(b)
+    return _norm(a) == _norm(b)
 
 
 def _teaser_of(description: str | None) -> str | None:
@@ -554,7 +576,21 @@ def _strip_text_fields(article: Article) -> None:
 
 # --- small readers ------------------------------------------------------------------------------------------
 def _text(el) -> str:
-    return " ".join(el.get_text(" ").split()) if el is not None else ""
+    """The element's text on one line: block elements apart, inline ones as they run (`vom <a>14.03.</a>, Seite`)."""
+    return " ".join(_strings(el).split()) if el is not None else ""
+
+
+def _strings(el: Tag) -> str:
+    parts = []
+    for child in el.children:
+        if isinstance(child, Comment):
+            continue
+        if isinstance(child, NavigableString):
+            parts.append(str(child))
+        elif isinstance(child, Tag):
+            gap = "" if child.name in _INLINE else " "
+            parts += [gap, _strings(child), gap]
+    return "".join(parts)
 
 
 def _unique(values) -> list[str]:
@@ -583,7 +619,8 @@ def _themen(root: Tag) -> list[str]:
     return []
 
 
-_INLINE = {"a", "span", "strong", "b", "em", "i", "small", "font"}
+_INLINE = {"a", "span", "strong", "b", "em", "i", "small", "font", "sup", "sub", "abbr", "cite", "q", "mark", "u",
+           "s", "time", "label", "code"}
 
 
 def _line_starting(root, *starts: str) -> Tag | None:
@@ -598,8 +635,8 @@ def _line_starting(root, *starts: str) -> Tag | None:
     for string in root.find_all(string=lambda s: (t := " ".join(s.split())) and any(
             opens(t) or start.startswith(t) for start in starts)):
         el = string.parent
-        while el.name in _INLINE and el.parent is not None and el.parent.name not in ("body", "[document]") \
-                and opens(_text(el.parent)):
+        # `<strong>Themen:</strong> <ul>…`: an inline element that holds only the label is not the line
+        while el.name in _INLINE and el.parent is not None and any(start.startswith(_text(el)) for start in starts):
             el = el.parent
         if opens(_text(el)):
             return el
