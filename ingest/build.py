@@ -276,10 +276,12 @@ def date_articles(db) -> None:
     """A day for every article the page left undated: from a listing or feed that links it, from its old
     `/YYYY/MM-DD/NNN.php` address, and last an estimate from its article number between the archive's dated
     articles (ingest/enrich/dates.py). `published` stays what the page said; `date_source` says which."""
+    # every article the page did not date is dated anew: an update in place that brings new dated neighbours or
+    # a new listing gives the same dates as a rebuild of the same pages
     undated = set(store.undated_articles(db))
     if not undated:
         return
-    found: dict[str, tuple[str, str]] = {}
+    found: dict[str, tuple[str | None, str | None]] = {}
     for key, day in store.listed_dates(db).items():
         if key in undated:
             found[key] = (day, "listing")
@@ -290,7 +292,7 @@ def date_articles(db) -> None:
     rest = [key for key in sorted(undated) if key not in found]
     for key, day in estimate_dates(dated, rest).items():
         found[key] = (day, "estimated")
-    store.set_dates(db, found)
+    store.set_dates(db, {key: found.get(key, (None, None)) for key in undated})
 
 
 def build(raw_dir: str | Path, target: str | Path, progress: bool = True, incremental: bool = True) -> Summary:

@@ -212,8 +212,8 @@ def finish(db: sqlite_utils.Database, places: dict[int, dict], agencies: dict[st
 
 
 def undated_articles(db: sqlite_utils.Database) -> list[str]:
-    """Ids of the articles whose page gave no date."""
-    return [row[0] for row in db.conn.execute("SELECT id FROM articles WHERE published_month IS NULL")]
+    """Ids of the articles whose page gave no date (whatever dated them since)."""
+    return [row[0] for row in db.conn.execute("SELECT id FROM articles WHERE date_source IS NOT 'page'")]
 
 
 def dated_articles(db: sqlite_utils.Database) -> dict[str, str]:
@@ -239,7 +239,8 @@ def article_urls(db: sqlite_utils.Database) -> Iterator[tuple[str, str]]:
 
 
 def set_dates(db: sqlite_utils.Database, dates: dict[str, tuple[str, str]]) -> None:
-    """id → (day, date_source) for articles the page did not date; `published` stays what the page said."""
+    """id → (day, date_source) for articles the page did not date, (None, None) for no date at all;
+    `published` stays what the page said."""
     db.conn.executemany(
         "UPDATE articles SET published_date = ?, published_month = substr(?, 1, 7), "
         "published_year = CAST(substr(?, 1, 4) AS INTEGER), date_source = ? WHERE id = ?",
