@@ -149,7 +149,7 @@ class Archive:
             "caption": self.sentence_block(rng, rng.randint(6, 18)) if has_image else None,
             "body_markdown": body, "paywalled": paywalled,
             "article_length": len(body) * 3 if paywalled else None, "word_count": words,
-            "shape": rng.choice(["S1", "S2", "S3", "S4", "S5", "html"]),
+            "shape": rng.choice(["S1", "S2", "S3", "S4", "S5", "html-b"]),
             "source_path": f"synthetic/{number}.txt",
             "sha256": hashlib.sha256(number.to_bytes(8, "big")).hexdigest(),
             "search_stems": german_stems(title, kicker, teaser, body),
