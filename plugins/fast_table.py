@@ -6,7 +6,8 @@ the facet silently disappears, and a search for a common word looks up every hit
 three times over (bench/README.md). Here, for an immutable file:
 
 - a search's hits are read once per request from the FTS index (`select group_concat(rowid) ... match`);
-  next to filters (ANDed, as Datasette writes them), they are the hits among the filters' rows;
+  next to filters (ANDed, as Datasette writes them), they are the hits among the filters' rows; page_rowids()
+  hands them to plugins/timeline.py too, which counts them per year and month like a facet;
 - facets are counted from compact in-memory columns keyed by rowid, for any filter (the filter runs once);
 - the count of a search is the number of those rows, and the unfiltered count is counted once;
 - the rows of a search sorted by an indexed column are the first of those rows in that sort, one lookup each.
@@ -398,18 +399,25 @@ async def _filtered_rowids(facet) -> np.ndarray | None:
     head, found, where = facet.sql.partition(f" from {t} ")
     if not found or not head.startswith("select "):
         raise LookupError("not a table query")
-    where = where.strip()
+    return await page_rowids(facet.ds, facet.database, facet.table, where.strip().removeprefix("where "),
+                             facet.params)
+
+
+async def page_rowids(datasette, database: str, table: str, where: str, params) -> np.ndarray | None:
+    """The rowids of the rows `where` (a table page's conditions as Datasette writes them) names, read once per
+    request: a search's are its hits, shared by the page's count, facets and timeline (plugins/timeline.py).
+    None for the unfiltered table (`where` '')."""
     if not where:
         return None
-    search = SEARCHES.get((facet.database, facet.table))
-    if search and search.total is not None and (split := search.split(where.removeprefix("where "))):
-        return await search.rows_of(*split, facet.params)
+    search = SEARCHES.get((database, table))
+    if search and search.total is not None and (split := search.split(where)):
+        return await search.rows_of(*split, params)
 
     async def read():
-        return await read_rowids(facet.ds.get_database(facet.database).execute, f"from {t} {where}", facet.params,
-                                 custom_time_limit=facet.ds.setting("sql_time_limit_ms"))
+        return await read_rowids(datasette.get_database(database).execute, f"from {escape_sqlite(table)} where {where}",
+                                 params, custom_time_limit=datasette.setting("sql_time_limit_ms"))
 
-    key = ("rows", facet.database, where, json.dumps(facet.params, sort_keys=True, default=str))
+    key = ("rows", database, "where " + where, json.dumps(params, sort_keys=True, default=str))
     return await once_per_request(key, read)
 
 
