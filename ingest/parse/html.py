@@ -226,13 +226,13 @@ def _read_layout_a(root: Tag, url: str | None, known: frozenset[str]) -> tuple[A
     article.teaser = _text(root.select_one(".teaser")) or None
     if byline := root.select_one("address.author") or root.find("address"):
         _set_byline(article, _text(byline), known)
-    if image := root.select_one("div.image") or root.find("figure"):
+    body = root.select_one("div.content")
+    if image := (body or root).select_one("div.image") or (body or root).find("figure"):
         if (img := image.find("img")) is not None:
             article.image = _file_name(img.get("src"))
         article.image_credit = _credit(_text(image.select_one(".copyright")))
         article.caption = _text(image.select_one(".caption")) or None
     seen.tags = _themen(root)
-    body = root.select_one("div.content")
     if body is None:  # the text column is missing: the article minus its header
         body = root
         for el in [h1, root.select_one("div.kicker"), root.select_one(".teaser"), root.find("address")]:
@@ -266,20 +266,17 @@ def _read_layout_b(root: Tag, soup, url: str | None, known: frozenset[str]) -> t
         if link is not None and _text(li).startswith("\u2192"):
             seen.section_link = _text(link) or None
             break
-    # teaser and byline: what stands between the headline and the text column
-    for el in h1.find_next_siblings():
-        if content is not None and (el is content or content in el.descendants):
+    # teaser, byline and image: what stands between the headline and the text column
+    head = _between(h1, content)
+    article.teaser = next((_text(el) for el in head if el.name == "h2"), None) or None
+    for el in head:
+        line = _text(el)
+        if line.startswith(("Von ", "Interview:")) and len(line) < 200 and el.find(_BLOCK_TAGS) is None:
+            _set_byline(article, line, known)
             break
-        if el.name == "h2" and article.teaser is None:
-            article.teaser = _text(el) or None
-        elif el.name != "h2" and _text(el).startswith(("Von ", "Interview:")) and len(_text(el)) < 200 \
-                and not article.authors:
-            _set_byline(article, _text(el), known)
-    for img in root.find_all("img"):
-        if content is not None and content in img.parents:
-            continue
-        if name := _file_name(img.get("src")):
-            article.image = name
+    for img in (el for el in head if el.name == "img"):
+        if m := _IMAGE_SRC.search(img.get("src") or ""):
+            article.image = m[1]
             box = img.parent
             if credit := _line_starting(box, "Foto:", "Fotos:"):
                 article.image_credit = _credit(_text(credit))
@@ -293,6 +290,22 @@ def _read_layout_b(root: Tag, soup, url: str | None, known: frozenset[str]) -> t
         raise PageError("no text column in the article (layout B)")
     _read_body(article, content, "layout B")
     return article, seen
+
+
+_BLOCK_TAGS = ["div", "p", "ul", "ol", "h1", "h2", "h3", "h4", "section", "figure", "address"]
+
+
+def _between(start: Tag, end: Tag | None) -> list[Tag]:
+    """The elements after `start` (not inside it) and before `end`, in page order."""
+    found = []
+    for el in start.next_elements:
+        if el is end:
+            break
+        if isinstance(el, Tag) and start not in el.parents:
+            if end is not None and end in el.descendants:
+                continue  # a wrapper around the text column: its children come next
+            found.append(el)
+    return found
 
 
 def _next_text_block(img: Tag) -> Tag | None:
