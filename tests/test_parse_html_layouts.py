@@ -350,6 +350,17 @@ def test_layout_b_online_section_and_interview_byline():
     assert article.body_markdown == "F: Warum bleiben Sie?\n\nWeil wir hier wohnen."
 
 
+def test_paywall_box_beside_the_text_column():
+    raw = PAGES.joinpath("layout_b_plain.html").read_text().replace(
+        "Hunderttausende bezahlbare Wohnungen.</p>", "Hunderttausende bezahlbare ...</p>").replace(
+        '<div class="clear-both"></div>',
+        '<div class="clear-both"></div><section class="paywall"><p>Artikel-Länge: 4.210 Zeichen</p>'
+        '<p>Sie benötigen ein Online-Abo, um diesen Artikel lesen zu können.</p></section>')
+    article = parse_page(raw.encode())
+    assert (article.paywalled, article.article_length) == (True, 4210)
+    assert article.body_markdown.endswith("Schon jetzt fehlten in den Großstädten Hunderttausende bezahlbare ...")
+
+
 # --- the print header forms of both layouts ---------------------------------------------------------------------
 @pytest.mark.parametrize("line, expected", [
     ("Aus: Ausgabe vom 14.03.2025, Seite 6 / Ausland", ("2025-03-14", 6, "Ausland", "print")),

@@ -238,7 +238,9 @@ def _read_layout_a(root: Tag, url: str | None, known: frozenset[str]) -> tuple[A
         for el in [h1, root.select_one("div.kicker"), root.select_one(".teaser"), root.find("address")]:
             if el is not None and not el.decomposed:
                 el.decompose()
+    page_text = _text(root)
     _read_body(article, body, "layout A")
+    _paywall(article, page_text)
     return article, seen
 
 
@@ -288,7 +290,9 @@ def _read_layout_b(root: Tag, soup, url: str | None, known: frozenset[str]) -> t
         seen.header = c.parse_header(_text(line))
     if content is None:
         raise PageError("no text column in the article (layout B)")
+    page_text = _text(root)
     _read_body(article, content, "layout B")
+    _paywall(article, page_text)
     return article, seen
 
 
@@ -461,6 +465,16 @@ def _read_body(article: Article, body: Tag, layout: str) -> None:
     if not markdown.strip():
         raise PageError(f"{article.url or 'page'}: no article text found ({layout})")
     _paragraphs_to_body(article, markdown)
+
+
+def _paywall(article: Article, page_text: str) -> None:
+    """A paywall box beside the text column (not in it): the text dumps' markers, found in the whole article."""
+    if article.paywalled:
+        return
+    if m := c.ARTICLE_LENGTH.search(page_text):
+        article.paywalled, article.article_length = True, int(m[1].replace(".", ""))
+    elif (article.body_markdown or "").endswith(("...", "…")) and any(o in page_text for o in c.PAYWALL_OPENINGS):
+        article.paywalled = True
 
 
 def _paragraphs_to_body(article: Article, markdown: str) -> None:
