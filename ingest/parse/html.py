@@ -218,13 +218,15 @@ def _read_layout_a(root: Tag, url: str | None, known: frozenset[str]) -> tuple[A
     if h1 is None:
         raise PageError("no headline in the article (layout A)")
     article.title = _text(h1) or None
-    if kicker_box := root.select_one("div.kicker"):
+    # the head's own elements: teasers below the article use the same classes
+    head = h1.find_parent("header") or root
+    if kicker_box := head.select_one("div.kicker"):
         if issue := kicker_box.select_one(".issue"):
             seen.header = c.parse_header(_text(issue))
         kickers = [_text(div) for div in kicker_box.find_all(recursive=False) if "issue" not in div.get("class", [])]
         article.kicker = " ".join(k for k in kickers if k) or None
-    article.teaser = _text(root.select_one(".teaser")) or None
-    if byline := root.select_one("address.author") or root.find("address"):
+    article.teaser = _text(head.select_one(".teaser")) or None
+    if byline := head.select_one("address.author") or head.find("address"):
         _set_byline(article, _text(byline), known)
     body = root.select_one("div.content")
     if image := (body or root).select_one("div.image") or (body or root).find("figure"):
@@ -235,7 +237,7 @@ def _read_layout_a(root: Tag, url: str | None, known: frozenset[str]) -> tuple[A
     seen.tags = _themen(root)
     if body is None:  # the text column is missing: the article minus its header
         body = root
-        for el in [h1, root.select_one("div.kicker"), root.select_one(".teaser"), root.find("address")]:
+        for el in [h1, head.select_one("div.kicker"), head.select_one(".teaser"), head.find("address")]:
             if el is not None and not el.decomposed:
                 el.decompose()
     page_text = _text(root)
