@@ -91,22 +91,23 @@ def parse_html(text: str, url: str | None = None, known_authors: frozenset[str] 
 # --- metadata ---------------------------------------------------------------------------------------------
 def read_meta(soup: BeautifulSoup) -> PageMeta:
     meta = PageMeta()
-    meta.url = _link_canonical(soup) or _meta(soup, "og:url")
+    tags = _meta_tags(soup)
+    meta.url = _link_canonical(soup) or tags.get("og:url")
     news = _news_article(soup)
     meta.news_article = news is not None
     news = news or {}
-    meta.headline = _clean(news.get("headline")) or _meta(soup, "og:title") or _meta(soup, "twitter:title")
+    meta.headline = _clean(news.get("headline")) or tags.get("og:title") or tags.get("twitter:title")
     meta.alternative_headline = _clean(news.get("alternativeHeadline"))
-    meta.description = _meta(soup, "og:description")
-    meta.byline = _meta(soup, "Author") or _meta(soup, "author")
+    meta.description = tags.get("og:description")
+    meta.byline = tags.get("author")
     meta.authors = _ld_names(news.get("author"))
     meta.published = (_berlin(_clean(news.get("datePublished")))
-                      or _berlin(_meta(soup, "article:published_time")))
-    if (day := _meta(soup, "date")) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
+                      or _berlin(tags.get("article:published_time")))
+    if (day := tags.get("date")) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
         meta.date = day
-    keywords = _meta(soup, "keywords") or _meta(soup, "news_keywords") or ""
+    keywords = tags.get("keywords") or tags.get("news_keywords") or ""
     meta.keywords = _unique(k.strip() for k in keywords.split(","))
-    for src in [_meta(soup, "og:image"), *_ld_images(news.get("image"))]:
+    for src in [tags.get("og:image"), *_ld_images(news.get("image"))]:
         if src and (m := _IMAGE_SRC.search(src)):
             meta.image = m[1]
             break
@@ -157,10 +158,14 @@ def _clean(value) -> str | None:
     return " ".join(value.split()) or None if isinstance(value, str) else None
 
 
-def _meta(soup, name: str) -> str | None:
-    tag = (soup.find("meta", attrs={"property": name}) or soup.find("meta", attrs={"name": name})
-           or soup.find("meta", attrs={"name": re.compile(rf"^{re.escape(name)}$", re.I)}))
-    return _clean(tag.get("content")) if tag else None
+def _meta_tags(soup) -> dict[str, str]:
+    """`<meta name|property=… content=…>` by lower-case name; the first non-empty one of each name counts."""
+    tags: dict[str, str] = {}
+    for tag in soup.find_all("meta"):
+        name = (tag.get("property") or tag.get("name") or "").strip().lower()
+        if name and name not in tags and (content := _clean(tag.get("content"))):
+            tags[name] = content
+    return tags
 
 
 def _link_canonical(soup) -> str | None:
