@@ -327,6 +327,15 @@ def test_json_ld_author_with_the_place_is_no_disagreement():
     assert article.disagreements == []
 
 
+def test_kicker_from_og_title_or_named_as_a_disagreement():
+    raw = PAGES.joinpath("layout_a_online.html").read_text()
+    only_meta = raw.replace('"headline": "Mieter gegen Konzern"', '"headline": "Leipzig: Mieter gegen Konzern"')
+    assert parse_page(only_meta.encode()).kicker == "Leipzig"
+    raw = PAGES.joinpath("layout_a_print_full.html").read_text().replace("Peru: Streik in den Minen", "Bolivien: Streik in den Minen")
+    article = parse_page(raw.encode())
+    assert (article.kicker, article.disagreements) == ("Peru", ["kicker"])
+
+
 def test_authors_from_metadata_when_the_page_shows_no_byline():
     raw = PAGES.joinpath("layout_a_online.html").read_text().replace(
         '<address class="author mt-1">Von Max Beispiel</address>', "")

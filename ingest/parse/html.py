@@ -538,8 +538,11 @@ def _settle(article: Article, meta: PageMeta, seen: Seen, known: frozenset[str])
     elif meta.headline and article.title:
         shown = f"{article.kicker}: {article.title}" if article.kicker else article.title
         if not _same(meta.headline, shown) and not _same(meta.headline, article.title):
-            if article.kicker is None and meta.headline.endswith(": " + article.title):
-                article.kicker = meta.headline[: -len(": " + article.title)]  # kicker only in the metadata
+            if _norm(meta.headline).endswith(": " + _norm(article.title)):  # `Kicker: Title`
+                if article.kicker is None:
+                    article.kicker = meta.headline[: -len(": " + article.title)].strip()  # only the metadata has it
+                else:
+                    disagree("kicker")
             else:
                 disagree("title")
     if article.teaser is None:
