@@ -117,14 +117,15 @@ def match_stem(stem: str) -> str:
     return f'{STEMS} : "' + stem.replace('"', '""') + '"'
 
 
-def neighbours(conn: sqlite3.Connection, article_id: str, stems: dict[str, float], total: int) -> list[int]:
-    """In a database thread: the rowids of the SHOWN articles sharing the most weight of `stems` (each stem's weight
-    in the article times its rarity among the `total` articles), best first."""
-    own = conn.execute(f"select rowid from {escape_sqlite(TABLE)} where id = ?", [article_id]).fetchone()
+def neighbours(conn: sqlite3.Connection, article_id: str, stems: dict[str, float], total: int) -> list[dict]:
+    """In a database thread: the SHOWN articles sharing the most weight of `stems` (each stem's weight in the
+    article times its rarity among the `total` articles), best first, as rows of id, title, published, section."""
+    table, fts = escape_sqlite(TABLE), escape_sqlite(FTS)
+    own = conn.execute(f"select rowid from {table} where id = ?", [article_id]).fetchone()
     found, weights = [], []
     for stem, weight in stems.items():
-        blob = conn.execute(f"select cast(group_concat(rowid) as blob) from {escape_sqlite(FTS)} "
-                            f"where {escape_sqlite(FTS)} match ?", [match_stem(stem)]).fetchone()[0]
+        blob = conn.execute(f"select cast(group_concat(rowid) as blob) from {fts} where {fts} match ?",
+                            [match_stem(stem)]).fetchone()[0]
         rowids = np.fromstring(blob, dtype=np.int64, sep=",") if blob else np.zeros(0, dtype=np.int64)
         if len(rowids) <= 1:
             continue  # only the article itself
@@ -136,8 +137,12 @@ def neighbours(conn: sqlite3.Connection, article_id: str, stems: dict[str, float
     scores = np.bincount(where, weights=np.concatenate(weights))
     if own:
         scores[rowids == own[0]] = -1
-    best = np.lexsort((-rowids, -scores))[:SHOWN]
-    return [int(rowids[i]) for i in best if scores[i] > 0]
+    best = [int(rowids[i]) for i in np.lexsort((-rowids, -scores))[:SHOWN] if scores[i] > 0]
+    if not best:
+        return []
+    rows = {row[0]: row[1:] for row in conn.execute(
+        f"select rowid, id, title, published, section from {table} where rowid in ({', '.join(map(str, best))})")}
+    return [dict(zip(("id", "title", "published", "section"), rows[rowid])) for rowid in best if rowid in rows]
 
 
 async def related(datasette, database: str, article: dict) -> list[dict]:
@@ -150,19 +155,21 @@ async def related(datasette, database: str, article: dict) -> list[dict]:
     stems = distinctive(article.get(STEMS), vocabulary)
     if not stems:
         return []
-    rowids = await db.execute_fn(lambda conn: neighbours(conn, article.get("id"), stems, vocabulary.articles))
-    if not rowids:
-        return []
-    rows = await db.execute(f"select rowid, id, title, published, section from {escape_sqlite(TABLE)} "
-                            f"where rowid in ({', '.join(map(str, rowids))})")
-    by_rowid = {row["rowid"]: row for row in rows}
-    return [dict(id=row["id"], title=row["title"], published=row["published"], section=row["section"],
-                 url=datasette.urls.row(database, TABLE, tilde_encode(row["id"])))
-            for row in (by_rowid.get(rowid) for rowid in rowids) if row is not None]
+    # one trip to a database thread for all of it: each trip costs about as much as a stem's lookup
+    found = await db.execute_fn(lambda conn: neighbours(conn, article.get("id"), stems, vocabulary.articles))
+    return [dict(row, url=datasette.urls.row(database, TABLE, tilde_encode(row["id"]))) for row in found]
+
+
+_SEARCHABLE: dict[tuple, bool] = {}
 
 
 async def _has_stems(db, table: str) -> bool:
-    return table == TABLE and await db.fts_table(table) == FTS and STEMS in await db.table_columns(table)
+    """Does `table` have the stems column and its FTS index? Asked once per database file."""
+    key = (db.name, db.path, table)
+    if key not in _SEARCHABLE:
+        _SEARCHABLE[key] = (table == TABLE and await db.fts_table(table) == FTS
+                            and STEMS in await db.table_columns(table))
+    return _SEARCHABLE[key]
 
 
 @hookimpl
