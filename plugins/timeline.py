@@ -29,6 +29,7 @@ from datasette.renderer import json_renderer
 from datasette.utils import await_me_maybe, escape_sqlite, path_with_replaced_args
 from datasette.utils.asgi import Response
 from datasette.views.base import ureg
+from markupsafe import Markup, escape
 
 DATABASE, TABLE = "archive", "articles"
 YEAR, MONTH = "published_year", "published_month"
@@ -166,17 +167,25 @@ def search_where(fts: str) -> str:
     return f"rowid in (select rowid from {f} where {f} match escape_fts(:search))"
 
 
+_SEARCHABLE: dict[tuple, str | None] = {}
+
+
 async def has_timeline(datasette, database: str, table: str) -> str | None:
-    """The FTS table of a table that has the columns a timeline counts, else None."""
+    """The FTS table of a table that has the columns a timeline counts, else None; asked once per table of an
+    immutable file (three statements, a tenth of the timeline's time)."""
     try:
         db = datasette.get_database(database)
     except KeyError:
         return None
-    if not table or not await db.table_exists(table):
-        return None
-    if not {YEAR, MONTH} <= set(await db.table_columns(table)):
-        return None
-    return await db.fts_table(table)
+    key = (database, db.path, table)
+    if key in _SEARCHABLE:
+        return _SEARCHABLE[key]
+    fts = None
+    if table and await db.table_exists(table) and {YEAR, MONTH} <= set(await db.table_columns(table)):
+        fts = await db.fts_table(table)
+    if not db.is_mutable:
+        _SEARCHABLE[key] = fts
+    return fts
 
 
 class Timeline(NamedTuple):
@@ -212,16 +221,20 @@ async def table_timeline(datasette, request, database: str, table: str) -> Timel
     unit, axis, totals = await periods(datasette, database, table, [counted])
     column = filter_for(unit)
     chosen = request.args.getlist(column)
+    # the page without this period filter (nor its pagination), joined once: each bar adds its period to it
+    without = datasette.absolute_url(
+        request, datasette.urls.path(path_with_replaced_args(request, {column: None, "_next": None})))
+    glue = "&" if "?" in without else "?"
+    drawn = bars(unit, axis, counted, totals)
     urls, selected = [], []
-    for bar in bars(unit, axis, counted, totals):
+    for bar in drawn:
         is_selected = bar.period in chosen
         # a selected period's bar takes its filter away again, as a selected facet value does
-        replaced = {column: None if is_selected else bar.period, "_next": None}
-        urls.append(datasette.absolute_url(request, datasette.urls.path(path_with_replaced_args(request, replaced)))
+        urls.append((without if is_selected else f"{without}{glue}{urllib.parse.urlencode({column: bar.period})}")
                     if bar.count else None)
         selected.append(is_selected)
-    return Timeline(search, unit, bars(unit, axis, counted, totals), counted.matching, counted.undated,
-                    request.args.get("_timeline") == SHARE, urls, selected)
+    return Timeline(search, unit, drawn, counted.matching, counted.undated, request.args.get("_timeline") == SHARE,
+                    urls, selected)
 
 
 def search_url(datasette, request, database: str, table: str, search: str, column: str | None = None,
@@ -283,15 +296,41 @@ def bar_chart(timeline: Timeline) -> dict:
         height = plot_h * value / top
         what = f"{b.count:,} article{'s' if b.count != 1 else ''}"
         title = (f"{b.period}: {what} of {b.articles:,} ({100 * b.share:.2f}%)" if b.articles
-                 else f"{b.period}: {what}")
+                 else f"{b.period}: {what}") + (" (chosen: click to show every period)" if selected else "")
         drawn.append({"x": round(LEFT + i * slot + slot * 0.1, 2), "slot_x": round(LEFT + i * slot, 2),
                       "slot_width": round(slot, 2), "width": round(max(slot * 0.8, 1), 2),
                       "y": round(TOP + plot_h - height, 2), "height": round(height, 2), "top": TOP,
                       "plot_height": plot_h, "url": url, "title": title, "selected": selected,
                       "period": b.period, "count": b.count})
-    return {"width": WIDTH, "height": HEIGHT, "left": LEFT, "top": TOP, "bottom": TOP + plot_h,
-            "right": WIDTH - 8, "bars": drawn, "max_label": _label(top, timeline.share),
-            "ticks": _ticks([b.period for b in timeline.bars], timeline.unit, lambda i: round(LEFT + (i + 0.5) * slot, 2))}
+    chart = {"width": WIDTH, "height": HEIGHT, "left": LEFT, "top": TOP, "bottom": TOP + plot_h,
+             "right": WIDTH - 8, "bars": drawn, "max_label": _label(top, timeline.share),
+             "ticks": _ticks([b.period for b in timeline.bars], timeline.unit, lambda i: round(LEFT + (i + 0.5) * slot, 2))}
+    chart["svg"] = bar_svg(chart, f"Articles matching »{timeline.search}« per {timeline.unit}")
+    return chart
+
+
+def bar_svg(chart: dict, label: str) -> Markup:
+    """The bars as SVG, every value escaped. Written here, not in a template: Jinja took 2 ms for 30 bars, a tenth
+    of a search page's Python time, which under load is what its p95 is made of (bench/README.md)."""
+    e = escape
+    out = [f'<svg viewBox="0 0 {chart["width"]} {chart["height"]}" role="group" aria-label="{e(label)}">',
+           f'<line class="axis" x1="{chart["left"]}" y1="{chart["bottom"]}" x2="{chart["right"]}" y2="{chart["bottom"]}"></line>',
+           f'<line class="axis" x1="{chart["left"]}" y1="{chart["top"]}" x2="{chart["left"]}" y2="{chart["bottom"]}"></line>',
+           f'<text x="{chart["left"] - 4}" y="{chart["top"] + 8}" text-anchor="end">{e(chart["max_label"])}</text>',
+           f'<text x="{chart["left"] - 4}" y="{chart["bottom"]}" text-anchor="end">0</text>']
+    for bar in chart["bars"]:
+        period, title = e(bar["period"]), e(bar["title"])
+        shapes = (f'<title>{title}</title><rect x="{bar["slot_x"]}" y="{bar["top"]}" width="{bar["slot_width"]}" '
+                  f'height="{bar["plot_height"]}" fill="transparent"></rect><rect class="bar'
+                  f'{" selected" if bar["selected"] else ""}" x="{bar["x"]}" y="{bar["y"]}" width="{bar["width"]}" '
+                  f'height="{bar["height"]}"></rect>')
+        if bar["url"]:
+            out.append(f'<a href="{e(bar["url"])}" class="timeline-bar" data-period="{period}" data-count="{bar["count"]}"'
+                       f' aria-label="{title}">{shapes}</a>')
+        else:
+            out.append(f'<g class="timeline-empty" data-period="{period}" data-count="0">{shapes}</g>')
+    out += [f'<text x="{t["x"]}" y="{chart["bottom"] + 14}" text-anchor="middle">{e(t["text"])}</text>' for t in chart["ticks"]]
+    return Markup("\n".join(out + ["</svg>"]))
 
 
 COLOURS = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9"]  # Okabe–Ito: told apart by most eyes
