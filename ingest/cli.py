@@ -63,7 +63,8 @@ def cmd_crawl(args) -> int:
         summary = crawl.crawl(args.out, seeds, max_pages=args.max_pages, feeds=feeds, base_url=base_url,
                               delay=args.delay, timeout=args.timeout, retries=args.retries, backoff=args.backoff,
                               user_agent=args.user_agent or crawl.USER_AGENT, refresh=args.refresh,
-                              follow_editions=not args.no_edition_links, log=log)
+                              follow_editions=not args.no_edition_links, format=args.format,
+                              warc_size=int(args.warc_size * 1_000_000), log=log)
     except crawl.CrawlError as err:
         print(f"crawl: {err}", file=sys.stderr)
         return 1
@@ -116,7 +117,13 @@ def main(argv: list[str] | None = None) -> None:
     c.add_argument("--user-agent", help="default 'jW-Archiv/0.1 (+contact in README)'; name yourself, e.g. 'jW-Archiv/0.1 (+mailto:you@example.org)'")
     c.add_argument("--out", type=Path, default=DEFAULT_RAW / "crawl", help="default data/raw/crawl")
     c.add_argument("--refresh", action="store_true",
-                   help="fetch pages we already have again; a changed page keeps its old version as NAME.<time>.old")
+                   help="fetch pages we already have again (a conditional GET); unchanged: a WARC revisit record, "
+                        "changed: a new response record (--format files: the old version kept as NAME.<time>.old)")
+    c.add_argument("--format", choices=("warc", "files"), default="warc",
+                   help="warc (default): gzipped WARC files jw-<time>-<serial>.warc.gz; "
+                        "files: one file per page with a NAME.meta.json sidecar")
+    c.add_argument("--warc-size", type=float, default=1000, metavar="MB",
+                   help="begin a new WARC file after this many megabytes (default 1000)")
     c.add_argument("--quiet", action="store_true", help="no line per page")
     c.set_defaults(run=cmd_crawl)
     r = sub.add_parser("report", help="data quality: articles per year and section, fields filled, pages rejected")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import subprocess
 import sys
 import threading
@@ -11,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from warcio.archiveiterator import ArchiveIterator
 
 from ingest.sources import crawl
 from ingest.sources.files import page_paths, raw_pages
@@ -20,7 +22,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "crawl"
 INDEX = "/2025/02-12/index.php"
 SMALL_INDEX = "/2025/02-13/index.php"
 # tiny pauses keep the suite fast; the timeout is well under the slow page's 1 s
-FAST = dict(delay=0.05, timeout=0.3, retries=2, backoff=0.01)
+FAST = dict(delay=0.05, timeout=0.3, retries=2, backoff=0.01, format="files")
 
 
 class Site:
@@ -60,6 +62,8 @@ def make_handler(site: Site, base: list[str]):
             return (FIXTURES / name).read_text("utf-8").replace("{BASE}", base[0]).encode()
 
         def do_GET(self):
+            # asked as a proxy (the WARC tests crawl http://www.jungewelt.de through this server): the path alone
+            self.path = re.sub(r"^https?://[^/]+", "", self.path)
             with site.lock:
                 site.hits.append({"path": self.path, "ua": self.headers.get("User-Agent"),
                                   "if_none_match": self.headers.get("If-None-Match"), "at": time.monotonic()})
@@ -258,7 +262,24 @@ def test_cli_crawls_an_edition_by_date(server, tmp_path):
         cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "new pages:   4" in result.stdout
-    assert (out / "2025/02-13/index.php.html").exists() and (out / "beilage/art/200.html.meta.json").exists()
+    # WARC by default: one closed file, named by time and serial, holding the four pages
+    warcs = [p.name for p in out.iterdir() if not p.name.startswith(".")]
+    assert len(warcs) == 1 and re.fullmatch(r"jw-\d{14}-00000\.warc\.gz", warcs[0]), warcs
+    assert f"warc files:  {warcs[0]}" in result.stdout
+    with open(out / warcs[0], "rb") as stream:
+        pages = {r.rec_headers.get_header("WARC-Target-URI") for r in ArchiveIterator(stream) if r.rec_type == "response"}
+    assert pages == {server.url + p for p in ("/robots.txt", SMALL_INDEX, "/artikel/100.eins.html",
+                                               "/artikel/102.drei.html", "/beilage/art/200")}
+
+    # --format files: a file per page and its sidecar
+    files = tmp_path / "files"
+    result = subprocess.run(
+        [sys.executable, "-m", "ingest", "crawl", "--base-url", server.url, "--start", server.url + SMALL_INDEX,
+         "--format", "files", "--delay", "0.01", "--timeout", "2", "--out", str(files), "--quiet"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert (files / "2025/02-13/index.php.html").exists() and (files / "beilage/art/200.html.meta.json").exists()
+    assert not list(files.glob("*.warc*"))
 
 
 def test_edition_urls_skip_sundays():

@@ -1,10 +1,9 @@
-"""The crawler: edition indexes, the site's feeds and the article pages they list, fetched politely into data/raw/crawl/."""
+"""The crawler: edition indexes, the site's feeds and the article pages they list, fetched politely into data/raw/crawl/
+as gzipped WARC files (or loose files with `--format files`)."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
-import os
 import re
 import time
 from dataclasses import dataclass, field
@@ -18,18 +17,17 @@ import feedparser
 import httpx
 from bs4 import BeautifulSoup
 
-from ingest.sources.files import META_SUFFIX
+from ingest.sources.crawl_store import (VERSION_SUFFIX, WARC_SIZE, LooseFiles, WarcFiles, now as _now,  # noqa: F401
+                                        page_file, read_json as _read_json, write_atomic as _write_atomic)
 from ingest.urls import article_id
 
 BASE_URL = "https://www.jungewelt.de"
 USER_AGENT = "jW-Archiv/0.1 (+contact in README)"
 STATE_FILE = ".state.json"
-# an old version gets this suffix: not a page suffix, so the build reads only the current version
-VERSION_SUFFIX = ".old"
+FORMATS = ("warc", "files")
 BERLIN = ZoneInfo("Europe/Berlin")
 MAX_REDIRECTS = 5
 MAX_RETRY_AFTER = 60.0
-_SAFE_SEGMENT = re.compile(r"[^A-Za-z0-9._~%+=,@-]")
 NEWSTICKER_FEED = "/feeds/newsticker.rss"
 # the site's per-section feeds, each at /feeds/<name>.xml
 SECTION_FEEDS = ("titel", "schwerpunkt", "inland", "ausland", "kapital_arbeit", "feuilleton", "thema",
@@ -53,10 +51,11 @@ class FetchFailed(Exception):
 @dataclass
 class CrawlSummary:
     requests: int = 0
-    saved: list[str] = field(default_factory=list)      # new pages, relative file names
+    # pages by file name (--format files) or by URL (WARC)
+    saved: list[str] = field(default_factory=list)      # new pages
     changed: list[str] = field(default_factory=list)    # pages refetched with --refresh that had changed
     unchanged: list[str] = field(default_factory=list)  # refetched, same bytes (or 304)
-    skipped: list[str] = field(default_factory=list)    # already on disk, not refetched
+    skipped: list[str] = field(default_factory=list)    # already had (by URL), not refetched
     disallowed: list[str] = field(default_factory=list)
     gone: dict[str, int] = field(default_factory=dict)  # url → HTTP status (404 …)
     failed: dict[str, str] = field(default_factory=dict)  # url → reason after retries
@@ -65,6 +64,7 @@ class CrawlSummary:
     feed_problems: dict[str, str] = field(default_factory=dict)  # feed url → what was wrong (404, not a feed, …)
     listed: int = 0                                              # article URLs the feeds listed
     editions_followed: list[str] = field(default_factory=list)   # edition indexes queued from print headers
+    warc_files: list[str] = field(default_factory=list)          # WARC files this run wrote and closed
 
     def lines(self) -> list[str]:
         out = [f"requests:    {self.requests}",
@@ -82,6 +82,8 @@ class CrawlSummary:
                        f" (below), {self.listed} articles listed")
         if self.editions_followed:
             out.append(f"editions:    {len(self.editions_followed)} queued from articles' print headers")
+        if self.warc_files:
+            out.append(f"warc files:  {', '.join(self.warc_files)}")
         out += [f"  {url}: HTTP {status}" for url, status in self.gone.items()]
         out += [f"  {url}: {reason}" for url, reason in self.failed.items()]
         out += [f"  {url}: feed {problem}" for url, problem in self.feed_problems.items()]
@@ -97,29 +99,6 @@ def edition_urls(since: dt.date, until: dt.date, base_url: str = BASE_URL) -> li
 
 def is_article_url(url: str) -> bool:
     return article_id(url) is not None
-
-
-def page_file(url: str) -> str:
-    """Where a URL's page lives under the crawl directory: its path (and query), without the host.
-
-    The host is left out because www.jungewelt.de and jungewelt.de serve the same pages; the
-    sidecar keeps the full URL. Every name ends in .html so the build reads it as a page.
-    """
-    parts = urlsplit(url)
-    segments = [s for s in parts.path.split("/") if s not in ("", ".", "..")] or ["index"]
-    if parts.path.endswith("/"):
-        segments.append("index")
-    if parts.query:
-        segments[-1] += "_" + parts.query
-    names = []
-    for segment in segments:
-        name = _SAFE_SEGMENT.sub("_", segment)
-        if len(name) > 120:  # file systems cap names at 255 bytes; jW slugs can be long
-            name = name[:100] + "-" + hashlib.sha256(segment.encode()).hexdigest()[:12]
-        names.append(name)
-    if not names[-1].endswith((".html", ".htm")):
-        names[-1] += ".html"
-    return "/".join(names)
 
 
 class Site:
@@ -229,45 +208,38 @@ def feed_listing(data: bytes, feed_url: str, site: Site) -> FeedListing:
     return listing
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
-        return {}
-
-
 class Crawler:
     """A polite, resumable crawl of one site into `out_dir`.
 
     Politeness: robots.txt (fetched once, before the first page), at least `delay` seconds between
     requests (more if robots.txt asks for a Crawl-delay), a User-Agent naming the project, and a
     bounded number of retries with exponential backoff on 5xx, 429 and timeouts.
-    Resumable: a page is had when its sidecar exists; the queue, redirects and 404s are kept in
-    `.state.json`, written after every page, so an interrupted crawl goes on where it stopped.
+    Resumable: a page is had once its records are in a WARC file (the crawl's `.warc-index.jsonl`) or its
+    sidecar is on disk, whichever format wrote it; the queue, redirects and 404s are kept in `.state.json`,
+    written after every page, so an interrupted crawl goes on where it stopped.
     Feeds are read every run (they change) and never saved as pages; what each gave is kept in the state.
     """
 
     def __init__(self, out_dir: str | Path, base_url: str = BASE_URL, *, delay: float = 2.0,
                  timeout: float = 30.0, retries: int = 3, backoff: float = 2.0,
                  user_agent: str = USER_AGENT, refresh: bool = False, follow_editions: bool = True,
-                 log: Callable[[str], None] | None = None):
+                 format: str = "warc", warc_size: int = WARC_SIZE, log: Callable[[str], None] | None = None):
+        if format not in FORMATS:
+            raise CrawlError(f"{format}: not a format the crawler writes ({', '.join(FORMATS)})")
         self.out_dir = Path(out_dir)
         self.site = Site(base_url)
         self.base_url = f"{self.site.scheme}://{self.site.netloc}"
         self.delay, self.retries, self.backoff = delay, retries, backoff
         self.user_agent, self.refresh, self.follow_editions = user_agent, refresh, follow_editions
         self.log = log or (lambda message: None)
+        options = {"base_url": self.base_url, "delay": delay, "timeout": timeout, "retries": retries,
+                   "backoff": backoff, "refresh": refresh, "follow_editions": follow_editions}
+        info = {"software": f"jW-Archiv/0.1 (ingest/sources/crawl.py; warcio {_warcio_version()})",
+                "format": "WARC File Format 1.0", "isPartOf": "jW-Archiv crawl", "robots": "obey",
+                "http-header-user-agent": user_agent, "crawl-options": json.dumps(options, sort_keys=True)}
+        # pages from either format count as had: switching formats never fetches a page again
+        warc, files = WarcFiles(self.out_dir, info, max_size=warc_size, log=self.log), LooseFiles(self.out_dir)
+        self.pages, self.other_pages = (warc, files) if format == "warc" else (files, warc)
         self.client = httpx.Client(headers={"User-Agent": user_agent}, timeout=timeout,
                                    follow_redirects=False)
         self.robots: RobotFileParser | None = None
@@ -277,7 +249,8 @@ class Crawler:
         self.queue_before: list[str] = list(state.get("queue", []))
         self.failed_before: dict[str, str] = dict(state.get("failed", {}))
         self.queue: list[str] = []
-        self.redirects: dict[str, str] = dict(state.get("redirects", {}))
+        # redirects the WARC files hold, for a lost state; the state's own are newer
+        self.redirects: dict[str, str] = {**warc.redirects, **state.get("redirects", {})}
         self.gone_before: dict[str, int] = dict(state.get("gone", {}))
         self.feeds_before: dict[str, dict] = dict(state.get("feeds", {}))
         self.feeds: dict[str, dict] = {}
@@ -287,21 +260,10 @@ class Crawler:
         # articles whose print header's edition link is followed: those from a feed or --start, never
         # those found on an edition index, so following stays one level deep
         self.follows_edition: set[str] = set(state.get("follows_edition", []))
-        self.had: set[str] = self._pages_on_disk()
+        self.had: set[str] = warc.urls() | files.urls()
         self.visited: set[str] = set()  # in this run: a page linked from two listings is asked for once
 
     # ---- state ---------------------------------------------------------------------------
-
-    def _pages_on_disk(self) -> set[str]:
-        if not self.out_dir.exists():
-            return set()
-        urls = set()
-        for meta in self.out_dir.rglob("*" + META_SUFFIX):
-            if not meta.name.removesuffix(META_SUFFIX).endswith(VERSION_SUFFIX):
-                url = _read_json(meta).get("url")
-                if url:
-                    urls.add(url)
-        return urls
 
     def save_state(self) -> None:
         pending = set(self.queue) | set(self.summary.failed)
@@ -341,7 +303,7 @@ class Crawler:
             self._wait()
             self.summary.requests += 1
             try:
-                response = self.client.get(url, headers=headers)
+                response = self._send(url, headers)
             except httpx.TimeoutException:
                 reason = "timeout"
                 wait = self.backoff * 2 ** attempt
@@ -357,6 +319,21 @@ class Crawler:
                 self.log(f"{url}: {reason}, retry {attempt + 1}/{self.retries} in {wait:.2f}s")
                 time.sleep(wait)
         raise FetchFailed(f"{reason} after {self.retries + 1} attempts")
+
+    def _send(self, url: str, headers: dict | None) -> httpx.Response:
+        """One GET, read in full; the body as it came over the wire is kept beside the decoded one, as a WARC
+        response record holds what the server sent."""
+        request = self.client.build_request("GET", url, headers=headers)
+        streamed = self.client.send(request, stream=True)
+        try:
+            wire = b"".join(streamed.iter_raw())
+        finally:
+            streamed.close()
+        extensions = {k: v for k, v in streamed.extensions.items() if k in ("http_version", "reason_phrase")}
+        response = httpx.Response(streamed.status_code, headers=streamed.headers, content=wire, request=request,
+                                  extensions={**extensions, "wire_body": wire, "fetched_at": _now()})
+        response.read()  # undoes the content coding (gzip …) as httpx would have
+        return response
 
     @staticmethod
     def _retry_after(response: httpx.Response) -> float:
@@ -378,6 +355,7 @@ class Crawler:
             robots.allow_all = True
         else:
             robots.parse(response.text.splitlines())
+            self.pages.answer(robots.url, response)  # the rules this crawl kept to, beside its pages
         self.robots = robots
 
     def allowed(self, url: str) -> bool:
@@ -387,8 +365,9 @@ class Crawler:
 
     # ---- pages ---------------------------------------------------------------------------
 
-    def _fetch(self, url: str, headers: dict) -> tuple[str, httpx.Response] | None:
-        """Follow same-site redirects ourselves, so each hop is checked against robots.txt."""
+    def _fetch(self, url: str, headers: dict, keep: bool = True) -> tuple[str, httpx.Response] | None:
+        """Follow same-site redirects ourselves, so each hop is checked against robots.txt; `keep`: each
+        redirect is written to the WARC file (not for feeds)."""
         current = url
         for _ in range(MAX_REDIRECTS + 1):
             if not self.allowed(current):
@@ -398,6 +377,8 @@ class Crawler:
             response = self._get(current, headers if current == url else None)
             if not response.has_redirect_location:  # a 304 is a 3xx too, but no redirect
                 return current, response
+            if keep:
+                self.pages.answer(current, response)
             target = self.site.normalize(response.headers.get("Location", ""), current)
             if target is None:
                 raise FetchFailed(f"redirect off site to {response.headers.get('Location')!r}")
@@ -413,14 +394,14 @@ class Crawler:
         if self._have(url) and not self.refresh:
             self.summary.skipped.append(url)
             self._note_listed_date(url)
-            if follow:  # the state file may be lost: the page on disk still knows its links
-                path = self.out_dir / page_file(self.redirects.get(url, url))
-                if path.exists():
-                    self.enqueue(u for u in article_links(path.read_bytes(), url, self.site) if not self._have(u))
+            if follow:  # the state file may be lost: the page we have still knows its links
+                page = self._payload(self.redirects.get(url, url))
+                if page is not None:
+                    self.enqueue(u for u in article_links(page, url, self.site) if not self._have(u))
             return
         if url in self.gone_before and not self.refresh:
             return
-        old_meta = _read_json(self._meta_path(url)) if self.refresh else {}
+        old_meta = self._meta(self.redirects.get(url, url)) if self.refresh else {}
         headers = {}
         if old_meta.get("etag"):
             headers["If-None-Match"] = old_meta["etag"]
@@ -436,9 +417,12 @@ class Crawler:
             return
         final_url, response = fetched
         if response.status_code == 304:
-            self.summary.unchanged.append(page_file(final_url))
+            self.pages.not_modified(url, final_url, response)
+            self.summary.unchanged.append(self.pages.name(final_url))
             self._note_listed_date(url)
+            page = self._payload(final_url)
         elif response.status_code != 200:
+            self.pages.answer(final_url, response)
             self.summary.gone[url] = response.status_code
             self.log(f"{url}: HTTP {response.status_code}")
             return
@@ -446,61 +430,42 @@ class Crawler:
             self._store(url, final_url, response)
             if self.follow_editions and url in self.follows_edition:
                 self._follow_edition(response.content, final_url)
-        if follow:
-            path = self.out_dir / page_file(final_url)
-            if path.exists():
-                self.enqueue(u for u in article_links(path.read_bytes(), final_url, self.site)
-                             if not self._have(u) or self.refresh)
+            page = response.content
+        if follow and page is not None:
+            self.enqueue(u for u in article_links(page, final_url, self.site) if not self._have(u) or self.refresh)
 
-    def _meta_path(self, url: str) -> Path:
-        path = self.out_dir / page_file(self.redirects.get(url, url))
-        return path.with_name(path.name + META_SUFFIX)
+    def _meta(self, url: str) -> dict:
+        """What we know of the newest version of a page we have (etag, last_modified, listed_date …)."""
+        return self.pages.meta(url) or self.other_pages.meta(url)
+
+    def _payload(self, url: str) -> bytes | None:
+        page = self.pages.payload(url)
+        return page if page is not None else self.other_pages.payload(url)
 
     def _store(self, requested_url: str, url: str, response: httpx.Response) -> None:
-        name = page_file(url)
-        path = self.out_dir / name
-        meta_path = path.with_name(path.name + META_SUFFIX)
-        data = response.content
-        meta = {"url": url, "fetched_at": _now(), "status": response.status_code,
-                "sha256": hashlib.sha256(data).hexdigest()}
-        if requested_url != url:
-            meta["requested_url"] = requested_url
-        listed = [self.listed.get(requested_url), self.listed.get(url)]
-        if meta_path.exists():  # a refetched page keeps the day a feed first listed it
-            listed.append(_read_json(meta_path).get("listed_date"))
-        if any(listed):
-            meta["listed_date"] = min(day for day in listed if day)
-        for header, key in (("ETag", "etag"), ("Last-Modified", "last_modified"), ("Content-Type", "content_type")):
-            if response.headers.get(header):
-                meta[key] = response.headers[header]
-        if path.exists() and meta_path.exists():  # without its sidecar the file is a half-written new page
-            if hashlib.sha256(path.read_bytes()).hexdigest() == meta["sha256"]:
-                self.summary.unchanged.append(name)
-                self._note_listed_date(requested_url)
-                return
-            self._keep_old_version(path, meta_path)
-            self.summary.changed.append(name)
-        else:
-            self.summary.saved.append(name)
-        _write_atomic(path, data)
-        # the sidecar last: a page counts as had only once both are on disk
-        _write_atomic(meta_path, json.dumps(meta, indent=1, ensure_ascii=False).encode())
+        outcome = self.pages.save(requested_url, url, response, self._listed_day(requested_url, url))
+        name = self.pages.name(url)
+        getattr(self.summary, outcome).append(name)
         self.had.add(url)
         self.gone_before.pop(requested_url, None)
         self.listed.pop(requested_url, None)
         self.listed.pop(url, None)
-        self.log(f"{url}: saved {name}")
+        self.log(f"{url}: {'saved' if outcome != 'unchanged' else 'unchanged'} {name}")
+
+    def _listed_day(self, *urls: str) -> str | None:
+        days = [self.listed[url] for url in urls if self.listed.get(url)]
+        return min(days) if days else None
 
     def _note_listed_date(self, url: str) -> None:
-        """A page we already have, listed by a feed: its sidecar learns the day, without asking the site."""
+        """A page we already have, listed by a feed: it learns the day, without asking the site."""
         day = self.listed.pop(url, None)
-        meta_path = self._meta_path(url)
-        if day is None or not meta_path.exists():
+        if day is None:
             return
-        meta = _read_json(meta_path)
-        if meta and (not meta.get("listed_date") or day < meta["listed_date"]):
-            meta["listed_date"] = day
-            _write_atomic(meta_path, json.dumps(meta, indent=1, ensure_ascii=False).encode())
+        final = self.redirects.get(url, url)
+        for pages in (self.pages, self.other_pages):
+            if pages.meta(final):
+                pages.note_listed_date(final, day)
+                return
 
     def _follow_edition(self, page: bytes, page_url: str) -> None:
         edition = edition_link(page, page_url, self.site)
@@ -526,7 +491,7 @@ class Crawler:
         record: dict = {"checked_at": _now()}
         self.feeds[feed_url] = record
         try:
-            fetched = self._fetch(feed_url, headers)
+            fetched = self._fetch(feed_url, headers, keep=False)
         except FetchFailed as err:
             fetched, record["problem"] = None, str(err)
         if fetched is None:
@@ -566,15 +531,6 @@ class Crawler:
         self.summary.listed = len(self.listed_this_run)
         self.enqueue(articles)
 
-    @staticmethod
-    def _keep_old_version(path: Path, meta_path: Path) -> None:
-        """`X.html` → `X.html.<fetched_at>.old` (+ its sidecar), so a changed page never loses its old text."""
-        stamp = re.sub(r"[^0-9TZ]", "", _read_json(meta_path).get("fetched_at", "")) or str(int(path.stat().st_mtime))
-        old = path.with_name(f"{path.name}.{stamp}{VERSION_SUFFIX}")
-        os.replace(path, old)
-        if meta_path.exists():
-            os.replace(meta_path, old.with_name(old.name + META_SUFFIX))
-
     # ---- the crawl -----------------------------------------------------------------------
 
     def run(self, seeds: Iterable[str], max_pages: int | None = None, feeds: Iterable[str] = ()) -> CrawlSummary:
@@ -612,6 +568,8 @@ class Crawler:
                     visited += 1
                     self.save_state()
         finally:
+            self.pages.close()
+            self.summary.warc_files = list(getattr(self.pages, "written", []))
             self.summary.queue_left = len(self.queue)
             self.save_state()
             self.client.close()
@@ -620,6 +578,12 @@ class Crawler:
 def crawl(out_dir: str | Path, seeds: Iterable[str], *, max_pages: int | None = None, feeds: Iterable[str] = (),
           **options) -> CrawlSummary:
     return Crawler(out_dir, **options).run(seeds, max_pages=max_pages, feeds=feeds)
+
+
+def _warcio_version() -> str:
+    from importlib.metadata import version
+
+    return version("warcio")
 
 
 def today_in_berlin() -> dt.date:
