@@ -75,7 +75,7 @@ def parse_html(text: str, url: str | None = None, known_authors: frozenset[str] 
     _absolute_links(soup, url)
     # a real article page has sidebars full of teasers, dates and bylines: the page's own word that it is
     # an article is asked first, the listing markers only when it gives none
-    if not meta.news_article and (listing_url(url) or not _article_headline(soup)):
+    if not meta.news_article and (_listing_url(url) or not _article_headline(soup)):
         _raise_if_listing(soup, url)
     if (root := _layout_a(soup)) is not None:
         article, seen = _read_layout_a(root, url, known_authors)
@@ -189,7 +189,7 @@ def _berlin(value: str | None) -> str | None:
 
 
 # --- article or listing -------------------------------------------------------------------------------------
-def listing_url(url: str | None) -> bool:
+def _listing_url(url: str | None) -> bool:
     return bool(url) and listing_reason([], url) is not None
 
 
