@@ -359,6 +359,15 @@ def test_layout_b_online_section_and_interview_byline():
     assert article.body_markdown == "F: Warum bleiben Sie?\n\nWeil wir hier wohnen."
 
 
+def test_layout_b_image_in_a_picture_and_caption_without_its_class():
+    raw = PAGES.joinpath("layout_b_print_full.html").read_text()
+    raw = raw.replace('<img src="/img/1100/201234.jpg"', '<picture><source srcset="/img/900/201234.jpg"><img src="/img/1100/201234.jpg"')
+    raw = raw.replace('alt="" class="w-full">', 'alt="" class="w-full"></picture>').replace('class="text-base/6 mt-2"', 'class="mt-2"')
+    article = parse_page(raw.encode())
+    assert (article.image, article.image_credit, article.caption) == (
+        "201234.jpg", "Pablo Ejemplo/AFP", "Streikposten vor der Mine Escondida (14.5.2026)")
+
+
 def test_paywall_box_beside_the_text_column():
     raw = PAGES.joinpath("layout_b_plain.html").read_text().replace(
         "Hunderttausende bezahlbare Wohnungen.</p>", "Hunderttausende bezahlbare ...</p>").replace(

@@ -286,10 +286,10 @@ def _read_layout_b(root: Tag, soup, url: str | None, known: frozenset[str]) -> t
     for img in (el for el in head if el.name == "img"):
         if m := _IMAGE_SRC.search(img.get("src") or ""):
             article.image = m[1]
-            box = img.parent
+            box = img.find_parent("div") or img.parent  # the image block, even with the <img> in a <picture>
             if credit := _line_starting(box, "Foto:", "Fotos:"):
                 article.image_credit = _credit(_text(credit))
-            caption = box.find(class_=lambda cls: cls and "text-base/6" in cls) or _next_text_block(img)
+            caption = box.find(class_=lambda cls: cls and "text-base/6" in cls) or _caption_block(box)
             article.caption = _text(caption) or None
             break
     seen.tags = _unique([_text(a) for a in root.select("#tags_oben a")] + _themen(root))
@@ -319,9 +319,10 @@ def _between(start: Tag, end: Tag | None) -> list[Tag]:
     return found
 
 
-def _next_text_block(img: Tag) -> Tag | None:
-    for el in img.find_next_siblings():
-        if el.name in ("div", "p", "span") and _text(el) and not _CREDIT_PREFIX.match(_text(el)):
+def _caption_block(box: Tag) -> Tag | None:
+    """The image block's text that is not its credit: the caption."""
+    for el in box.find_all(["div", "p", "figcaption"]):
+        if _text(el) and el.find("img") is None and not _CREDIT_PREFIX.match(_text(el)):
             return el
     return None
 
