@@ -3,6 +3,7 @@ HTTP proxy (so the records carry the site's own URLs, as the build's WARC reader
 from __future__ import annotations
 
 import base64
+import fcntl
 import hashlib
 import json
 import os
@@ -222,6 +223,13 @@ def test_refresh_writes_revisits_and_new_responses(edition, tmp_path):
     read = [p for p in warc_pages(out) if getattr(p, "url", None) == JW + "/artikel/102.drei.html"]
     assert len(read) == 2 and read[0].data == read[1].data == before[JW + "/artikel/102.drei.html"]["payload"]
 
+    # the build takes the newest capture of the page
+    db = tmp_path / "archive.db"
+    build(out, db, progress=False)
+    with sqlite3.connect(db) as conn:
+        (body,) = conn.execute("SELECT body_markdown FROM articles WHERE id = 'artikel-101'").fetchone()
+    assert "zweiter, berichtigter Fassung" in body
+
     # the next refresh: the newest capture's ETag
     edition.hits.clear()
     crawl.crawl(out, [JW + test_crawl.INDEX], base_url=JW, refresh=True, **FAST)
@@ -267,6 +275,11 @@ def test_a_killed_crawl_leaves_whole_records(edition, tmp_path):
         process.wait(timeout=10)
     assert process.returncode == -signal.SIGKILL
     (left_open,) = list(out.glob("*" + OPEN_SUFFIX))
+    # a crawl still writing its file holds it locked: another run leaves it open
+    with open(left_open, "rb") as stream:
+        fcntl.flock(stream, fcntl.LOCK_EX)
+        crawl.Crawler(out, base_url=JW).client.close()
+        assert left_open.exists()
     assert warc_files(out) == [left_open]  # nothing the build reads yet: it takes closed files only
     kept = responses(records(left_open))
     assert JW + test_crawl.INDEX in kept and len(kept) >= 2

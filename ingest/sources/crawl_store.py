@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import os
@@ -368,6 +369,13 @@ class WarcFiles:
 
     def _close_left_open(self, path: Path) -> None:
         """A file a killed run left open: keep its whole records, close it, index it."""
+        with open(path, "rb") as stream:
+            try:  # a crawl that is still running holds its file locked: leave that one alone
+                fcntl.flock(stream, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                self.log(f"{path.name}: being written by another crawl, left alone")
+                return
+            fcntl.flock(stream, fcntl.LOCK_UN)
         whole = complete_members(path)
         if whole < path.stat().st_size:
             self.log(f"{path.name}: cutting a half-written record off its end ({path.stat().st_size - whole} bytes)")
@@ -396,6 +404,7 @@ class WarcFiles:
                 break
         self.path = self.out_dir / (name + OPEN_SUFFIX)
         self.stream = open(self.path, "xb")
+        fcntl.flock(self.stream, fcntl.LOCK_EX)  # released by close, or by the kernel when the process dies
         writer, buffer = self._writer()
         writer.write_record(writer.create_warcinfo_record(name, self.info))
         self.stream.write(buffer.getvalue())
