@@ -402,3 +402,31 @@ def test_print_header_forms(line, expected):
 def test_trusted_bylines(line, authors, place):
     byline = c.parse_byline(line, trusted=True)
     assert (byline["authors"], byline["author_place"]) == (authors, place)
+
+
+# --- into the archive: the records of both layouts as the build stores them ----------------------------------------
+def test_build_stores_both_layouts(tmp_path):
+    import shutil
+    import sqlite3
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for name in CASES:
+        for suffix in (".html", ".html.meta.json"):
+            shutil.copy(PAGES / (name + suffix), raw / (name + suffix))
+    db = tmp_path / "archive.db"
+    result = subprocess.run([sys.executable, "-m", "ingest", "build", "--raw", str(raw), "--db", str(db), "--quiet"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    conn = sqlite3.connect(db)
+    rows = {url: rest for url, *rest in conn.execute(
+        "SELECT url, shape, published, print_edition_date, section, authors, author_place, topics, image_credit, "
+        "disagreements FROM articles")}
+    assert len(rows) == len(CASES)
+    for case in CASES.values():
+        shape, published, edition, section, authors, place, topics, credit, disagreements = rows[case["url"]]
+        assert (shape, published, edition, section, place, credit) == (
+            case["shape"], case["published"], case["print_edition_date"], case["section"], case["author_place"],
+            case["image_credit"])
+        assert json.loads(authors) == case["authors"] and json.loads(topics) == case["topics"]
+        assert json.loads(disagreements or "[]") == case["disagreements"]
