@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import base64
 import fcntl
+import gzip
 import hashlib
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
 import sys
 import threading
 import time
-from http.server import ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -338,3 +340,63 @@ def test_listed_date_reaches_the_build_from_warc(daily, tmp_path):
     listed = {p.url: p.listed_date for p in warc_pages(out)}
     assert listed[JW + "/artikel/301.tarif.html"] == "2025-03-15"
     assert listed[JW + "/artikel/306.pokal.html"] is None
+
+
+def test_a_gzipped_chunked_answer_is_kept_as_sent(monkeypatch, tmp_path):
+    """The body as it came over the wire (gzip'd, its chunks undone), its headers saying so; read back as HTML."""
+    page = (test_crawl_feeds.FIXTURES / "article_300.html").read_text("utf-8").replace("{BASE}", JW).encode()
+
+    class Site:
+        hits: list = []
+
+    def make_handler(site, base):
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                path = re.sub(r"^https?://[^/]+", "", self.path)
+                site.hits.append(self.headers.get("Accept-Encoding"))
+                if path == "/robots.txt":
+                    body = b"User-agent: *\nAllow: /\n"
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/plain")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    return self.wfile.write(body)
+                body = gzip.compress(page)
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Encoding", "gzip")
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                for start in range(0, len(body), 500):
+                    chunk = body[start:start + 500]
+                    self.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+                self.wfile.write(b"0\r\n\r\n")
+
+        return Handler
+
+    site = Site()
+    httpd = serve(make_handler, site, monkeypatch)
+    try:
+        out = tmp_path / "crawl"
+        summary = crawl.crawl(out, [JW + "/artikel/300.streik.html"], base_url=JW, follow_editions=False, **FAST)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert summary.saved == [JW + "/artikel/300.streik.html"] and "gzip" in site.hits[-1]
+    (response,) = [r for r in all_records(out) if r["type"] == "response" and uri(r).endswith("300.streik.html")]
+    assert response["http"].get_header("Content-Encoding") == "gzip"
+    assert response["http"].get_header("Transfer-Encoding") is None
+    assert response["payload"] == page  # warcio undoes the gzip; the digest is of the gzip'd body
+    with open(warc_files(out)[0], "rb") as stream:
+        (raw,) = [r.raw_stream.read() for r in ArchiveIterator(stream) if r.rec_type == "response"
+                  and r.rec_headers.get_header("WARC-Target-URI").endswith("300.streik.html")]
+    assert gzip.decompress(raw) == page
+    assert response["headers"]["WARC-Payload-Digest"] == sha1(raw)
+    assert int(response["http"].get_header("Content-Length")) == len(raw)
+    (read,) = [p for p in warc_pages(out) if p.url == JW + "/artikel/300.streik.html"]
+    assert read.data == page
