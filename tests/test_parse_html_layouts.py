@@ -336,6 +336,17 @@ def test_kicker_from_og_title_or_named_as_a_disagreement():
     assert (article.kicker, article.disagreements) == ("Peru", ["kicker"])
 
 
+def test_layout_a_online_extra_with_its_timestamp_line():
+    """Online items show `Online Extra` and `DD.MM.YYYY, HH:MM:SS / Section` where print items have their issue line."""
+    raw = PAGES.joinpath("layout_a_online.html").read_text().replace(
+        '<div class="kicker">\n  </div>',
+        '<div class="kicker"><div class="issue">Online Extra</div><div>08.11.2024, 14:05:00 / Inland</div>'
+        '<div>Wohnen</div></div>')
+    article = parse_page(raw.encode())
+    assert (article.kicker, article.page_kind, article.section) == ("Wohnen", "online_extra", "Inland")
+    assert (article.published, article.print_edition_date) == ("2024-11-08T14:05:00+01:00", None)
+
+
 def test_authors_from_metadata_when_the_page_shows_no_byline():
     raw = PAGES.joinpath("layout_a_online.html").read_text().replace(
         '<address class="author mt-1">Von Max Beispiel</address>', "")

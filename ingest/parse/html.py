@@ -64,6 +64,7 @@ class Seen:
     section_link: str | None = None  # layout B: `→ Ausland`
     date_item: str | None = None  # layout B: the `.Date` item (the edition's day)
     tags: list[str] = field(default_factory=list)  # `#tags_oben` and the `Themen:` list
+    online_extra: bool = False  # an `Online Extra` label above the headline
 
 
 def parse_html(text: str, url: str | None = None, known_authors: frozenset[str] = frozenset()) -> Article:
@@ -226,10 +227,16 @@ def _read_layout_a(root: Tag, url: str | None, known: frozenset[str]) -> tuple[A
     # the head's own elements: teasers below the article use the same classes
     head = h1.find_parent("header") or root
     if kicker_box := head.select_one("div.kicker"):
-        if issue := kicker_box.select_one(".issue"):
-            seen.header = c.parse_header(_text(issue))
-        kickers = [_text(div) for div in kicker_box.find_all(recursive=False) if "issue" not in div.get("class", [])]
-        article.kicker = " ".join(k for k in kickers if k) or None
+        # the issue line, and on online items an `Online Extra` label and a `DD.MM.YYYY, HH:MM:SS / Section` line
+        kickers = []
+        for line in (_text(div) for div in kicker_box.find_all(recursive=False)):
+            if c.ONLINE_EXTRA.match(line):
+                seen.online_extra = True
+            elif seen.header is None and (found := c.parse_header(line)):
+                seen.header = found
+            elif line:
+                kickers.append(line)
+        article.kicker = " ".join(kickers) or None
     article.teaser = _text(head.select_one(".teaser")) or None
     if byline := head.select_one("address.author") or head.find("address"):
         _set_byline(article, _text(byline), known)
@@ -268,6 +275,7 @@ def _read_layout_b(root: Tag, soup, url: str | None, known: frozenset[str]) -> t
     content = root.select_one("div.content")
     article.title = _text(h1) or None
     article.kicker = _text(root.select_one("#overline")) or None
+    seen.online_extra = any(c.ONLINE_EXTRA.match(_text(li)) for li in h1.find_all_previous("li") if root in li.parents)
     if (date := root.select_one(".Date")) and (m := re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", _text(date))):
         seen.date_item = c.iso_date(*m.groups())
     for li in root.find_all("li"):
@@ -532,6 +540,8 @@ def _settle(article: Article, meta: PageMeta, seen: Seen, known: frozenset[str])
     # when the page went online (JSON-LD); without it, the header's date as the text dumps have it
     article.published = (meta.published or (header or {}).get("published") or article.published
                          or (header or {}).get("print_edition_date") or meta.date)
+    if seen.online_extra:
+        article.page_kind = "online_extra"
     article.page_kind = article.page_kind or page_kind_from_url(article.url)
 
     if not article.title and meta.headline:
