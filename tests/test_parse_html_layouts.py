@@ -379,6 +379,13 @@ def test_layout_b_image_in_a_picture_and_caption_without_its_class():
         "201234.jpg", "Pablo Ejemplo/AFP", "Streikposten vor der Mine Escondida (14.5.2026)")
 
 
+def test_lazy_loaded_image_gives_its_real_file():
+    raw = PAGES.joinpath("layout_a_print_full.html").read_text().replace(
+        'src="/img/450/187345.jpg"', 'src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" data-src="/img/450/187345.jpg"')
+    raw = raw.replace('<source srcset="/img/900/187345.jpg" media="(min-width: 900px)">', "")
+    assert parse_page(raw.encode()).image == "187345.jpg"
+
+
 def test_paywall_box_beside_the_text_column():
     raw = PAGES.joinpath("layout_b_plain.html").read_text().replace(
         "Hunderttausende bezahlbare Wohnungen.</p>", "Hunderttausende bezahlbare ...</p>").replace(

@@ -243,7 +243,7 @@ def _read_layout_a(root: Tag, url: str | None, known: frozenset[str]) -> tuple[A
     body = root.select_one("div.content")
     if image := (body or root).select_one("div.image") or (body or root).find("figure"):
         if (img := image.find("img")) is not None:
-            article.image = _file_name(img.get("src"))
+            article.image = _image_file(img, site_only=False)
         article.image_credit = _credit(_text(image.select_one(".copyright")))
         article.caption = _text(image.select_one(".caption")) or None
     seen.tags = _themen(root)
@@ -292,8 +292,8 @@ def _read_layout_b(root: Tag, soup, url: str | None, known: frozenset[str]) -> t
             _set_byline(article, line, known)
             break
     for img in (el for el in head if el.name == "img"):
-        if m := _IMAGE_SRC.search(img.get("src") or ""):
-            article.image = m[1]
+        if name := _image_file(img, site_only=True):
+            article.image = name
             box = img.find_parent("div") or img.parent  # the image block, even with the <img> in a <picture>
             if credit := _line_starting(box, "Foto:", "Fotos:"):
                 article.image_credit = _credit(_text(credit))
@@ -373,7 +373,7 @@ def _read_generic(soup, meta: PageMeta, url: str | None, known: frozenset[str]) 
     if figure is not None:
         img = figure if figure.name == "img" else figure.find("img")
         if img is not None:
-            article.image = _file_name(img.get("src"))
+            article.image = _image_file(img, site_only=False)
         caption = figure.find("figcaption") if figure.name == "figure" else None
         article.caption = _text(caption) if caption else (img.get("alt") or None if img is not None else None)
         figure.decompose()
@@ -649,9 +649,14 @@ def _unique(values) -> list[str]:
     return seen
 
 
-def _file_name(src: str | None) -> str | None:
-    """`/img/450/123456.jpg?v=2` → `123456.jpg`."""
-    if not src:
+def _image_file(img: Tag, site_only: bool) -> str | None:
+    """`/img/450/123456.jpg?v=2` → `123456.jpg`: from the `src`, or a lazy-loading or `srcset` attribute
+    (`src` may be a placeholder). `site_only`: only the site's `/img/<width>/` images count."""
+    for name in ("src", "data-src", "srcset", "data-srcset"):
+        if m := _IMAGE_SRC.search(img.get(name) or ""):
+            return m[1]
+    src = (img.get("src") or "").strip()
+    if site_only or not src or src.startswith("data:"):
         return None
     return src.split("?")[0].split("#")[0].rstrip("/").rsplit("/", 1)[-1] or None
 
