@@ -25,7 +25,7 @@ from ingest.enrich.places import geocode
 from ingest.enrich.stems import NAME_VARIANTS, german_stems
 from ingest.model import Article, ListingPage, PageError
 from ingest.parse import parse_page
-from ingest.sources.files import RawPage, page_paths, read_page
+from ingest.sources.files import RawPage, Unreadable, read_pages
 from ingest.urls import article_id, canonical_url
 
 # Which id wins when two ids turn out to be one article: the newest URL scheme first.
@@ -103,13 +103,12 @@ def parse_all(raw_dir: Path, previous: dict[str, dict], known: frozenset[str],
     """Every page under raw_dir, parsed or taken unchanged from the previous archive; plus replaced versions."""
     results, versions = [], []
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    for path in tqdm(page_paths(raw_dir), desc="reading pages", unit="page", disable=not progress):
-        rel = path.relative_to(raw_dir).as_posix()
-        try:
-            page = read_page(raw_dir, path)
-        except OSError as err:
-            results.append(Parsed(RawPage(path=rel, data=b""), error=f"unreadable: {err}", kind="error"))
+    # loose files and the records of WARC files alike; a file we cannot read (or read only in part) is an error row
+    for page in tqdm(read_pages(raw_dir), desc="reading pages", unit="page", disable=not progress):
+        if isinstance(page, Unreadable):
+            results.append(Parsed(RawPage(path=page.path, data=b""), error=page.reason, kind="error"))
             continue
+        rel = page.path
         prev = previous.get(rel)
         if prev and prev["sha256"] == page.sha256 and prev.get("record"):
             try:

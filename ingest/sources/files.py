@@ -1,4 +1,5 @@
-"""Raw pages on disk under data/raw/, with the URL and fetch time the crawler left beside them."""
+"""Raw pages on disk under data/raw/: loose files with the URL and fetch time the crawler left beside them,
+and the records of WARC files (ingest/sources/warc.py)."""
 from __future__ import annotations
 
 import hashlib
@@ -22,6 +23,13 @@ class RawPage:
     @property
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass
+class Unreadable:
+    """A file (or one record in it) that could not be read, and why."""
+    path: str  # relative to the raw directory, '/'-separated
+    reason: str
 
 
 def page_paths(root: str | Path) -> list[Path]:
@@ -49,3 +57,15 @@ def read_page(root: str | Path, path: Path) -> RawPage:
 def raw_pages(root: str | Path) -> Iterator[RawPage]:
     for path in page_paths(root):
         yield read_page(root, path)
+
+
+def read_pages(root: str | Path) -> Iterator[RawPage | Unreadable]:
+    """Every page under root: loose files first, then the records of `*.warc` / `*.warc.gz` files."""
+    from ingest.sources.warc import warc_pages  # warc.py builds on RawPage from here
+
+    for path in page_paths(root):
+        try:
+            yield read_page(root, path)
+        except OSError as err:
+            yield Unreadable(Path(path).relative_to(root).as_posix(), f"unreadable: {err}")
+    yield from warc_pages(root)

@@ -1,0 +1,151 @@
+"""WARC files under data/raw/: the same pages built from loose files and from one WARC.gz give the same archive."""
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+import sqlite3
+from io import BytesIO
+from pathlib import Path
+
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from ingest.build import build
+from ingest.sources.warc import warc_pages
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CRAWL = FIXTURES / "crawl"
+HTML = FIXTURES / "pages" / "html"
+JW = "https://www.jungewelt.de"
+
+# (fixture, URL, fetched_at, loose file name): the same article under several URLs and fetch times
+PAGES = [
+    (CRAWL / "article_100.html", f"{JW}/artikel/100.eins.html", "2025-02-12T10:00:00Z", "a/100.html"),
+    (CRAWL / "article_100.html", f"{JW}/loginFailed.php?ref=%2Fartikel%2F100.eins.html", "2025-02-12T10:05:00Z",
+     "a/100-login.html"),
+    (CRAWL / "article_101_v1.html", f"{JW}/artikel/101.zwei.html", "2025-02-12T11:00:00Z", "a/101-v1.html"),
+    (CRAWL / "article_101_v2.html", "http://jungewelt.de/artikel/101.zwei.html", "2025-03-01T11:00:00Z",
+     "b/101-v2.html"),
+    (CRAWL / "article_102.html", f"{JW}/artikel/102.drei.html", "2025-02-12T12:00:00Z", "a/102.html"),
+    # seen again with the same bytes: a revisit record in the WARC
+    (CRAWL / "article_102.html", f"{JW}/artikel/102.drei.html", "2025-04-01T12:00:00Z", "b/102.html"),
+    (CRAWL / "article_103.html", f"{JW}/artikel/103.privat.html", "2025-02-12T13:00:00Z", "a/103.html"),
+    (CRAWL / "article_200.html", f"{JW}/beilage/art/200", "2025-02-12T14:00:00Z", "a/200.html"),
+    (CRAWL / "edition_index.html", f"{JW}/2025/02-12/index.php", "2025-02-12T09:00:00Z", "a/index.html"),
+    (HTML / "article.html", f"{JW}/artikel/412345.hafenarbeiter-blockieren.html", "2024-04-24T08:00:00Z",
+     "a/412345.html"),
+    (HTML / "article_d2_dateline.html", "http://www.jungewelt.de/2009/03-12/004.php", "2009-03-12T08:00:00Z",
+     "a/004.html"),
+    (HTML / "article_paywall.html", f"{JW}/artikel/400001.wohnungsnot.html", "2023-11-04T10:00:00Z",
+     "a/400001.html"),
+]
+
+
+def http_headers(status: str, body: bytes, content_type: str = "text/html; charset=utf-8") -> StatusAndHeaders:
+    return StatusAndHeaders(status, [("Content-Type", content_type), ("Content-Length", str(len(body)))],
+                            protocol="HTTP/1.1")
+
+
+def write_loose(raw: Path) -> None:
+    for fixture, url, fetched_at, name in PAGES:
+        path = raw / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(fixture, path)
+        path.with_name(path.name + ".meta.json").write_text(json.dumps({"url": url, "fetched_at": fetched_at}))
+
+
+def write_warc(path: Path) -> None:
+    """One WARC.gz of PAGES as a crawler writes it: requests beside responses, a revisit for bytes seen before,
+    and records the build must skip (off-site, 404, an image, metadata)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as stream:
+        writer = WARCWriter(stream, gzip=True)
+        writer.write_record(writer.create_warcinfo_record(path.name, {"software": "tests/test_warc.py"}))
+        seen: dict[bytes, tuple[str, str]] = {}
+        for fixture, url, fetched_at, _ in PAGES:
+            body = fixture.read_bytes()
+            request = StatusAndHeaders(f"GET {url.split('jungewelt.de', 1)[1]} HTTP/1.1", [("Host", "jungewelt.de")],
+                                       is_http_request=True)
+            writer.write_record(writer.create_warc_record(url, "request", http_headers=request,
+                                                          warc_headers_dict={"WARC-Date": fetched_at}))
+            if body in seen and seen[body][0] == url:
+                record = writer.create_revisit_record(url, digest=seen[body][1], refers_to_uri=url,
+                                                      refers_to_date=fetched_at,
+                                                      http_headers=http_headers("200 OK", body))
+                record.rec_headers.replace_header("WARC-Date", fetched_at)
+            else:
+                record = writer.create_warc_record(url, "response", payload=BytesIO(body),
+                                                   http_headers=http_headers("200 OK", body),
+                                                   warc_headers_dict={"WARC-Date": fetched_at})
+                seen[body] = (url, record.rec_headers.get_header("WARC-Payload-Digest"))
+            writer.write_record(record)
+            writer.write_record(writer.create_warc_record(url, "metadata", payload=BytesIO(b'{"via": "test"}'),
+                                                          warc_content_type="application/json",
+                                                          warc_headers_dict={"WARC-Date": fetched_at}))
+        for url, status, content_type in [("https://example.org/artikel/999.fremd.html", "200 OK", "text/html"),
+                                          (f"{JW}/artikel/104.weg.html", "404 Not Found", "text/html"),
+                                          (f"{JW}/img/450/178123.jpg", "200 OK", "image/jpeg")]:
+            body = b"<html><body><h1>nicht hier</h1><p>Berlin. Kein Artikel. (jW)</p></body></html>"
+            writer.write_record(writer.create_warc_record(url, "response", payload=BytesIO(body),
+                                                          http_headers=http_headers(status, body, content_type)))
+
+
+def rows(db: Path, table: str, drop: tuple[str, ...]) -> list[tuple]:
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    out = sorted(tuple((k, r[k]) for k in r.keys() if k not in drop)
+                 for r in conn.execute(f"SELECT * FROM {table}"))
+    conn.close()
+    return out
+
+
+def test_loose_files_and_one_warc_build_the_same_archive(tmp_path):
+    write_loose(tmp_path / "loose")
+    write_warc(tmp_path / "warc" / "crawl" / "2025-04-01.warc.gz")
+    loose = build(tmp_path / "loose", tmp_path / "loose.db", progress=False)
+    warc = build(tmp_path / "warc", tmp_path / "warc.db", progress=False)
+    assert warc.pages_read == loose.pages_read == len(PAGES)
+    assert warc.articles_written == loose.articles_written >= 7
+    # only where a page came from differs; its bytes (sha256), URL, fetch time and record are the same
+    for table, drop in [("articles", ("source_path",)), ("aliases", ("source_path",)),
+                        ("pages", ("source_path",)), ("listing_items", ("source_path",)),
+                        ("ingest_errors", ("source_path",)), ("article_authors", ()), ("sections", ())]:
+        assert rows(tmp_path / "warc.db", table, drop) == rows(tmp_path / "loose.db", table, drop), table
+    conn = sqlite3.connect(tmp_path / "warc.db")
+    paths = [p for (p,) in conn.execute("SELECT source_path FROM pages")]
+    dates = dict(conn.execute("SELECT url, max(fetched_at) FROM pages GROUP BY url"))
+    conn.close()
+    assert all(p.startswith("crawl/2025-04-01.warc.gz#") for p in paths) and len(set(paths)) == len(PAGES)
+    assert dates[f"{JW}/artikel/102.drei.html"] == "2025-04-01T12:00:00Z"  # the revisit, with the first payload
+
+
+def test_warc_pages_are_reused_by_the_next_build(tmp_path):
+    write_warc(tmp_path / "raw" / "x.warc.gz")
+    first = build(tmp_path / "raw", tmp_path / "archive.db", progress=False)
+    again = build(tmp_path / "raw", tmp_path / "archive.db", progress=False)
+    assert first.pages_parsed == len(PAGES) and again.pages_reused == len(PAGES) and again.pages_parsed == 0
+
+
+def test_a_damaged_warc_keeps_the_records_before_the_damage(tmp_path):
+    raw = tmp_path / "raw"
+    write_warc(raw / "good.warc.gz")
+    data = (raw / "good.warc.gz").read_bytes()
+    complete = [p for p in warc_pages(raw)]
+    # cut in the middle of the last article response's gzip member
+    (raw / "good.warc.gz").rename(tmp_path / "good.warc.gz")
+    (raw / "cut.warc.gz").write_bytes(data[: len(data) * 2 // 3])
+    members = gzip.decompress(data)  # an uncompressed copy with garbage in the middle
+    (raw / "garbled.warc").write_bytes(members[: len(members) // 2] + b"\x00garbage\xff" * 50 + members[len(members) // 2:])
+    summary = build(raw, tmp_path / "archive.db", progress=False)
+    conn = sqlite3.connect(tmp_path / "archive.db")
+    errors = dict(conn.execute("SELECT source_path, reason FROM ingest_errors WHERE reason LIKE 'damaged%'"))
+    from_files = dict(conn.execute("SELECT substr(source_path, 1, instr(source_path, '#') - 1), count(*) "
+                                   "FROM pages WHERE source_path LIKE '%#%' GROUP BY 1"))
+    conn.close()
+    assert set(errors) == {"cut.warc.gz", "garbled.warc"}, errors
+    assert all(reason.startswith("damaged WARC file: ") for reason in errors.values())
+    # the records before the damage are in: at least a third of the pages from each file, never all of them
+    assert len(complete) // 3 <= from_files["cut.warc.gz"] < len(complete)
+    assert len(complete) // 3 <= from_files["garbled.warc"] < len(complete)
+    assert summary.articles_written >= 3
