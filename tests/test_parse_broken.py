@@ -93,3 +93,15 @@ def test_cut_in_the_header_keeps_what_is_there():
     assert article.title == "Wahlkampf im"
     assert article.body_markdown is None
     assert article.published == "2016-06-28"
+
+
+def test_truncated_utf16_is_a_page_error():
+    with pytest.raises(PageError, match="UTF-16"):
+        decode_page(b"\xff\xfeA\x00B")
+
+
+@pytest.mark.parametrize("opening", ["<!-- saved by the crawler -->\n", '<?xml version="1.0" encoding="utf-8"?>\n'])
+def test_html_after_a_comment_or_xml_declaration_is_html(opening):
+    page = (PAGES / "html" / "layout_b_plain.html").read_text("utf-8")
+    article = parse_page((opening + page).encode("utf-8"))
+    assert article.shape == "html-b" and article.title

@@ -6,7 +6,9 @@ import unicodedata
 
 from ingest.model import Article, PageError
 
-_HTML_START = re.compile(rb"^\s*(?:<!doctype html|<html|<head|<body|<article|<div|<p[ >])", re.I)
+# a page may open with an XML declaration or comments before its markup
+_HTML_START = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*(?:<!doctype html|<html|<head|<body|<article|<div|<p[ >])",
+                         re.I | re.S)
 
 
 def decode_page(raw: bytes) -> str:
@@ -14,7 +16,10 @@ def decode_page(raw: bytes) -> str:
     if not raw.strip():
         raise PageError("empty page")
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        text = raw.decode("utf-16")
+        try:
+            text = raw.decode("utf-16")
+        except UnicodeDecodeError as err:
+            raise PageError(f"not UTF-16 although it starts with a UTF-16 mark: {err.reason} at offset {err.start}") from None
     elif b"\x00" in raw[:4096]:
         raise PageError("binary content (NUL bytes), not a text page")
     else:
