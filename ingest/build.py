@@ -1,20 +1,30 @@
-"""The build: raw pages → parsed records → enriched rows → the archive file, with a summary.
+"""The build: raw pages → parsed records → the archive file, streaming on every core, with a summary.
 
-Incremental: a page whose bytes the published archive has already parsed is not parsed again; its
-record is taken from the archive's `pages` table. A page whose bytes changed is parsed anew and its
-old record is kept in `article_versions`. Every build writes a complete new file and swaps it in, so
-`build` and `rebuild` give the same articles.
+Pages are parsed in worker processes and flow to the writer in batches; no build holds all records in memory. The
+choice among the pages of one article (the most complete wins, ids with the same content are one article) is made
+in SQL over the `pages` table (ingest/store.py), so it is the same whether a page came in today or years ago.
+
+A build onto an existing archive updates it in place, in one SQLite transaction: files whose size and modification
+time are as recorded (WARC files: as recorded; WARC records: by their record id) are not read again, a touched file
+with the same bytes is not parsed again, and only the articles whose pages changed are written anew (full-text
+entries and lookup counts with them); an old record of a changed article goes to `article_versions`. Killed at any
+moment, an update leaves the archive as it was. Without an archive (or with `rebuild`), a fresh file is written and
+swapped in. Both give the same tables.
 """
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
+import multiprocessing
+import os
 import re
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable, Iterable, Iterator
 
 from tqdm import tqdm
 
@@ -24,12 +34,16 @@ from ingest.enrich.dates import date_from_url, estimate_dates
 from ingest.enrich.places import geocode
 from ingest.enrich.stems import NAME_VARIANTS, german_stems
 from ingest.model import Article, ListingPage, PageError
-from ingest.parse import parse_page
-from ingest.sources.files import RawPage, Unreadable, read_pages
+from ingest.parse import decode_page, parse_page
+from ingest.sources.files import META_SUFFIX, PAGE_SUFFIXES, RawPage, Unreadable, read_page
+from ingest.sources.warc import WarcReader, is_warc
 from ingest.urls import article_id, canonical_url
 
 # Which id wins when two ids turn out to be one article: the newest URL scheme first.
 _ID_PREFERENCE = ("artikel-", "beilage-", "rlk-", "blog-", "print-", "file-")
+# Compact dumps without a byline get a second look with every byline of the archive (glued bylines split better).
+_SECOND_LOOK_SHAPES = ("S3", "S5")
+BATCH = 500  # pages per write; chunks of work sent to a worker are smaller
 
 
 @dataclass
@@ -48,16 +62,21 @@ class Summary:
     pages_read: int = 0
     pages_parsed: int = 0
     pages_reused: int = 0
+    pages_gone: int = 0
     articles_written: int = 0
+    articles_changed: int = 0
     duplicates_merged: int = 0
     versions_kept: int = 0
+    updated_in_place: bool = False
     date_sources: Counter = field(default_factory=Counter)  # articles per date_source (None: no date at all)
     rejected: Counter = field(default_factory=Counter)
     rejected_pages: list[tuple[str, str]] = field(default_factory=list)
 
     def lines(self) -> list[str]:
-        out = [f"pages read:        {self.pages_read} ({self.pages_parsed} parsed, {self.pages_reused} unchanged)",
-               f"articles written:  {self.articles_written}",
+        gone = f", {self.pages_gone} gone" if self.pages_gone else ""
+        out = [f"pages read:        {self.pages_read} ({self.pages_parsed} parsed, {self.pages_reused} unchanged{gone})",
+               f"articles written:  {self.articles_written}"
+               + (f" ({self.articles_changed} new or changed, archive updated in place)" if self.updated_in_place else ""),
                f"duplicates merged: {self.duplicates_merged}",
                f"old versions kept: {self.versions_kept}",
                "dated by:          " + ", ".join(f"{source or 'no date'} {count}" for source, count in
@@ -69,6 +88,8 @@ class Summary:
             out.append(f"  … and {len(self.rejected_pages) - 20} more in the table ingest_errors")
         return out
 
+
+# --- one page (runs in the worker processes) ---------------------------------------------------------------------
 
 def parse_one(page: RawPage, known_authors: frozenset[str]) -> Parsed:
     try:
@@ -98,49 +119,6 @@ def _decode(page: RawPage, blob: bytes) -> Parsed:
     return Parsed(page, article=Article(**payload), reused=True, kept_previous=kept)
 
 
-def parse_all(raw_dir: Path, previous: dict[str, dict], known: frozenset[str],
-              progress: bool) -> tuple[list[Parsed], list[dict]]:
-    """Every page under raw_dir, parsed or taken unchanged from the previous archive; plus replaced versions."""
-    results, versions = [], []
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    # loose files and the records of WARC files alike; a file we cannot read (or read only in part) is an error row
-    for page in tqdm(read_pages(raw_dir), desc="reading pages", unit="page", disable=not progress):
-        if isinstance(page, Unreadable):
-            results.append(Parsed(RawPage(path=page.path, data=b""), error=page.reason, kind="error"))
-            continue
-        rel = page.path
-        prev = previous.get(rel)
-        if prev and prev["sha256"] == page.sha256 and prev.get("record"):
-            try:
-                results.append(_decode(page, prev["record"]))
-                continue
-            except (ValueError, TypeError, zlib.error):
-                pass  # an old record we cannot read: parse the page again
-        parsed = parse_one(page, known)
-        if parsed.article is None and prev and prev.get("status") == "article" and prev.get("record"):
-            # a page that now fails keeps the article already ingested from its earlier bytes
-            kept = _decode(RawPage(rel, b"", page.url, page.fetched_at), prev["record"])
-            kept.page.data = page.data
-            kept.kept_previous = parsed.error
-            results.append(kept)
-            continue
-        results.append(parsed)
-        if prev and prev["sha256"] != page.sha256 and prev.get("status") == "article" and prev.get("record"):
-            old = json.loads(zlib.decompress(prev["record"]))
-            versions.append({"article_id": prev["article_id"], "source_path": rel, "sha256": prev["sha256"],
-                             "replaced_at": now, "title": old.get("title"), "teaser": old.get("teaser"),
-                             "published": old.get("published"), "body_markdown": old.get("body_markdown"),
-                             "record": json.dumps(old, ensure_ascii=False)})
-    # a second look at unsigned compact pages, now that every byline in the archive is known
-    seen = known | frozenset(name for r in results if r.article for name in r.article.authors)
-    for i, r in enumerate(results):
-        if r.article and not r.article.authors and r.article.shape in ("S3", "S5"):
-            again = parse_one(r.page, seen)
-            if again.article and again.article.authors:
-                results[i] = again
-    return results, versions
-
-
 def article_key(parsed: Parsed) -> str:
     url_id = article_id(parsed.article.url) if parsed.article.url else None
     if url_id:
@@ -149,99 +127,140 @@ def article_key(parsed: Parsed) -> str:
     return f"file-{stem}"
 
 
-def completeness(parsed: Parsed) -> tuple:
-    """The most complete version of an article wins: full text over paywalled, then more text, more fields."""
-    a = parsed.article
-    filled = sum(1 for value in a.to_dict().values() if value not in (None, [], ""))
-    return (a.paywalled is not True, len(a.body_markdown or ""), filled, parsed.page.fetched_at or "",
-            parsed.page.path)
-
-
-def _same_article_key(parsed: Parsed) -> tuple | None:
-    """Pages of one article under unrelated ids (old `/2010/08-18/030.php` vs `/artikel/149407…`)."""
-    a = parsed.article
-    if not a.title or not a.published_date or not a.body_markdown:
+def _same_article_key(article: Article) -> str | None:
+    """Pages of one article under unrelated ids (old `/2010/08-18/030.php` vs `/artikel/149407…`): same title,
+    day and opening words. A digest, so the pages table can index it."""
+    if not article.title or not article.published_date or not article.body_markdown:
         return None
-    title = re.sub(r"\W+", " ", a.title).strip().casefold()
-    body = re.sub(r"\W+", " ", a.body_markdown[:160]).strip().casefold()
-    return (title, a.published_date, body[:120])
+    title = re.sub(r"\W+", " ", article.title).strip().casefold()
+    body = re.sub(r"\W+", " ", article.body_markdown[:160]).strip().casefold()
+    return hashlib.sha1("\x1f".join((title, article.published_date, body[:120])).encode("utf-8")).hexdigest()
 
 
-def _preference(key: str) -> int:
-    return next((i for i, prefix in enumerate(_ID_PREFERENCE) if key.startswith(prefix)), len(_ID_PREFERENCE))
-
-
-def choose_articles(results: list[Parsed], summary: Summary) -> tuple[dict[str, Parsed], list[dict], list[dict]]:
-    """One record per article (the most complete), every URL as an alias, rejected pages as error rows."""
-    groups: dict[str, list[Parsed]] = {}
-    errors: list[dict] = []
-    for r in results:
-        if r.article is None:
-            reason = r.error or "unknown"
-            summary.rejected["listing page" if r.kind == "listing" else reason.split(":")[0]] += 1
-            summary.rejected_pages.append((r.page.path, reason))
-            errors.append({"source_path": r.page.path, "sha256": r.page.sha256, "kind": r.kind,
-                           "reason": reason, "size": len(r.page.data)})
-            continue
-        if r.kept_previous:
-            summary.rejected[f"kept previous version: {r.kept_previous.split(':')[0]}"] += 1
-            summary.rejected_pages.append((r.page.path, r.kept_previous))
-            errors.append({"source_path": r.page.path, "sha256": r.page.sha256, "kind": "kept_previous",
-                           "reason": r.kept_previous, "size": len(r.page.data)})
-        groups.setdefault(article_key(r), []).append(r)
-    # merge ids that hold the same article (same title, day and opening words)
-    by_content: dict[tuple, str] = {}
-    for key in sorted(groups, key=lambda k: (_preference(k), k)):
-        content = _same_article_key(max(groups[key], key=completeness))
-        if content is None:
-            continue
-        if content in by_content:
-            groups[by_content[content]].extend(groups.pop(key))
-        else:
-            by_content[content] = key
-    best, aliases = {}, []
-    for key, members in groups.items():
-        best[key] = max(members, key=completeness)
-        summary.duplicates_merged += len(members) - 1
-        for r in members:
-            if r.article.url:
-                aliases.append({"url": r.article.url, "article_id": key, "source_path": r.page.path})
-    return best, aliases, errors
-
-
-def listing_items(results: list[Parsed]) -> list[dict]:
-    """Items of every listing page, with the id of the article each links to."""
+def listing_items(parsed: Parsed) -> list[dict]:
+    """Items of a listing page, with the id of the article each links to."""
     rows = []
-    for r in results:
-        for n, item in enumerate(r.items):
-            link = item.get("link")
-            rows.append({"source_path": r.page.path, "position": n, "title": item.get("title"),
-                         "kicker": item.get("kicker"), "teaser": item.get("teaser"),
-                         "authors": store.json_list(item.get("authors") or []),
-                         "author_place": item.get("author_place"), "date": item.get("date"), "link": link,
-                         "article_id": article_id(link) if link else None})
+    for n, item in enumerate(parsed.items):
+        link = item.get("link")
+        rows.append({"source_path": parsed.page.path, "position": n, "title": item.get("title"),
+                     "kicker": item.get("kicker"), "teaser": item.get("teaser"),
+                     "authors": store.json_list(item.get("authors") or []),
+                     "author_place": item.get("author_place"), "date": item.get("date"), "link": link,
+                     "article_id": article_id(link) if link else None})
     return rows
 
 
-def fill_gaps_from_listings(best: dict[str, Parsed], items: list[dict]) -> None:
-    """An article seen only behind a paywall may lack kicker, teaser or byline that a listing shows."""
-    for item in items:
-        parsed = best.get(item["article_id"]) if item["article_id"] else None
-        if parsed is None:
-            continue
-        # a copy: the page's own record (stored in `pages`) stays what the page says
-        a = dataclasses.replace(parsed.article)
-        a.kicker = a.kicker or item["kicker"]
-        a.teaser = a.teaser or item["teaser"]
-        if not a.authors and item["authors"] != "[]":
-            a.authors = json.loads(item["authors"])
-            a.author_place = a.author_place or item["author_place"]
-        a.title = a.title or item["title"]
-        best[item["article_id"]] = dataclasses.replace(parsed, article=a)
+def page_result(parsed: Parsed, stat: tuple | None, size: int) -> dict:
+    """What the writer needs of one page: its `pages` row (with the keys the article choice ranks by), its listing
+    items and its ingest_errors row."""
+    page, a = parsed.page, parsed.article
+    row = {"source_path": page.path, "sha256": page.sha256, "url": page.url, "fetched_at": page.fetched_at,
+           "listed_date": page.listed_date, "status": "article" if a else parsed.kind, "record": _encode(parsed),
+           "bylines": "[]", "second_look": 0}
+    if stat:
+        row["file_size"], row["file_mtime_ns"], row["sidecar_mtime_ns"] = stat
+    error = None
+    if a:
+        own = article_key(parsed)
+        row.update(own_article_id=own, article_id=own, article_url=a.url, full_text=int(a.paywalled is not True),
+                   text_length=len(a.body_markdown or ""),
+                   fields_filled=sum(1 for value in a.to_dict().values() if value not in (None, [], "")),
+                   content_key=_same_article_key(a), bylines=store.json_list(a.authors),
+                   second_look=int(not a.authors and a.shape in _SECOND_LOOK_SHAPES))
+        if parsed.kept_previous:
+            error = {"source_path": page.path, "sha256": page.sha256, "kind": "kept_previous",
+                     "reason": parsed.kept_previous, "size": size}
+    else:
+        error = {"source_path": page.path, "sha256": page.sha256, "kind": parsed.kind,
+                 "reason": parsed.error or "unknown", "size": size}
+    return {"path": page.path, "page": row, "items": listing_items(parsed), "error": error}
 
 
-def article_row(key: str, parsed: Parsed) -> dict:
-    a, page = parsed.article, parsed.page
+_ROOT = Path(".")
+
+
+def _init_worker(root: str) -> None:
+    global _ROOT
+    _ROOT = Path(root)
+
+
+def _read_and_parse(_shared, task: tuple) -> dict:
+    """(path, page or None, stat, previous (sha256, url, fetched_at, listed_date) or None) → a page result, or
+    {"touched": …} when the file's bytes and sidecar are what the archive has."""
+    rel, page, stat, previous = task
+    if isinstance(page, Unreadable):  # a WARC file or record the reader could not read
+        result = page_result(Parsed(RawPage(path=rel, data=b""), error=page.reason, kind="error"), stat, 0)
+        result.update(parsed=True, unreadable=True)
+        return result
+    if page is None:
+        try:
+            page = read_page(_ROOT, _ROOT / rel)
+        except OSError as err:
+            page = RawPage(path=rel, data=b"")
+            result = page_result(Parsed(page, error=f"unreadable: {err}", kind="error"), stat, 0)
+            result.update(parsed=True, unreadable=True)
+            return result
+    if previous is not None and previous == (page.sha256, page.url, page.fetched_at, page.listed_date):
+        return {"path": rel, "touched": stat}
+    result = page_result(parse_one(page, frozenset()), stat, len(page.data))
+    result["parsed"] = True
+    if result["page"]["second_look"] and task[1] is not None:
+        result["data"] = zlib.compress(page.data, 1)  # a WARC record cannot be read again on its own
+    return result
+
+
+def _look_again(seen: tuple[frozenset[str], frozenset[str] | None], task: tuple) -> dict | None:
+    """An unsigned compact page parsed again with every byline of the archive; a result only if that changes it.
+
+    `changed` (the names that came or went since the page's last look) is None for a page parsed in this build;
+    an older page is looked at again only if one of those names is in its text."""
+    names, changed = seen
+    rel, data, url, fetched_at, listed_date, stat = task
+    if data is None:
+        try:
+            page = read_page(_ROOT, _ROOT / rel)
+        except OSError:
+            return None
+    else:
+        page = RawPage(rel, zlib.decompress(data), url, fetched_at, listed_date)
+    if changed is not None:
+        try:
+            text = decode_page(page.data)
+        except PageError:
+            return None
+        if not any(name in text for name in changed):
+            return None
+    again = parse_one(page, names)
+    if not (again.article and again.article.authors):
+        if changed is None:
+            return None
+        again = parse_one(page, frozenset())  # the name that signed it is gone: back to what the page says alone
+    result = page_result(again, stat, len(page.data))
+    result["page"].update(bylines="[]", second_look=1)  # its own bylines stay none: the names came from others
+    return result
+
+
+def _render(_shared, task: tuple) -> dict:
+    """(article id, source_path, sha256, record, listing items as JSON) → the article's row."""
+    key, path, sha256, record, items = task
+    article = _decode(RawPage(path, b""), record).article
+    fill_gaps_from_listings(article, json.loads(items) if items else [])
+    return article_row(key, article, path, sha256)
+
+
+def fill_gaps_from_listings(a: Article, items: list[list]) -> None:
+    """An article seen only behind a paywall may lack kicker, teaser or byline that a listing shows (the first
+    listing item, in page order, that has one)."""
+    for title, kicker, teaser, authors, author_place in items:
+        a.kicker = a.kicker or kicker
+        a.teaser = a.teaser or teaser
+        if not a.authors and authors and authors != "[]":
+            a.authors = json.loads(authors)
+            a.author_place = a.author_place or author_place
+        a.title = a.title or title
+
+
+def article_row(key: str, a: Article, source_path: str, sha256: str) -> dict:
     place = geocode(a.dateline) if a.dateline else None
     # the page's date: when it went online, else the printed edition's day (an HTML page's <meta name="date">)
     day = a.published_date or a.print_edition_date
@@ -259,16 +278,474 @@ def article_row(key: str, parsed: Parsed) -> dict:
         "caption": a.caption, "topics": store.json_list(a.topics), "disagreements": store.json_list(a.disagreements),
         "body_markdown": a.body_markdown, "paywalled": None if a.paywalled is None else int(a.paywalled),
         "article_length": a.article_length, "word_count": a.word_count, "shape": a.shape,
-        "source_path": page.path, "sha256": page.sha256,
+        "source_path": source_path, "sha256": sha256,
         "search_stems": german_stems(a.title, a.kicker, a.teaser, a.body_markdown),
     }
 
 
-def page_row(parsed: Parsed, key: str | None) -> dict:
-    status = "article" if parsed.article else parsed.kind
-    return {"source_path": parsed.page.path, "sha256": parsed.page.sha256, "url": parsed.page.url,
-            "fetched_at": parsed.page.fetched_at, "listed_date": parsed.page.listed_date, "status": status,
-            "article_id": key, "record": _encode(parsed)}
+def place_row(dateline: str) -> dict:
+    place = geocode(dateline)
+    return {"id": place["geonameid"], "dateline": dateline, "name": place["name"],
+            "country_code": place["country_code"], "country": place["country"], "latitude": place["latitude"],
+            "longitude": place["longitude"], "population": place["population"]}
+
+
+# --- work on every core --------------------------------------------------------------------------------------------
+
+def _run_chunk(job: tuple) -> list:
+    function, shared, tasks = job
+    return [function(shared, task) for task in tasks]
+
+
+class Workers:
+    """A pool of forked worker processes (none with workers=1): `map` keeps a few chunks in flight per worker and
+    yields results in order, so a million pages never wait in memory at once."""
+
+    def __init__(self, workers: int, root: Path):
+        self.count = max(1, workers)
+        self.root = root
+        _init_worker(str(root))
+        self.pool = (multiprocessing.get_context("fork").Pool(self.count, _init_worker, (str(root),))
+                     if self.count > 1 else None)
+
+    def map(self, function: Callable, shared, tasks: Iterable, chunk: int = 64) -> Iterator:
+        if self.pool is None:
+            for task in tasks:
+                yield function(shared, task)
+            return
+        pending, batch = [], []
+        for task in tasks:
+            batch.append(task)
+            if len(batch) >= chunk:
+                pending.append(self.pool.apply_async(_run_chunk, ((function, shared, batch),)))
+                batch = []
+                while len(pending) > 4 * self.count:
+                    yield from pending.pop(0).get()
+        if batch:
+            pending.append(self.pool.apply_async(_run_chunk, ((function, shared, batch),)))
+        for result in pending:
+            yield from result.get()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+
+
+# --- which files to read -----------------------------------------------------------------------------------------
+
+def _stat(entry: os.DirEntry) -> tuple[int, int]:
+    st = entry.stat()
+    return st.st_size, st.st_mtime_ns
+
+
+def walk(root: Path) -> Iterator[tuple[str, tuple, bool]]:
+    """(path relative to root, (size, mtime_ns, sidecar mtime_ns or None), is a WARC file) of every page file and
+    WARC file, in the order of their paths as strings (the order of the pages table's key)."""
+    def entries(directory: Path, prefix: str):
+        with os.scandir(directory) as it:
+            found = list(it)
+        names = {entry.name: entry for entry in found}
+        # a directory sorts as "name/": the order of full paths, so the walk merges with `ORDER BY source_path`
+        for entry in sorted(found, key=lambda e: e.name + "/" if e.is_dir() else e.name):
+            if entry.is_dir():
+                yield from entries(Path(entry.path), f"{prefix}{entry.name}/")
+                continue
+            name = entry.name
+            if not entry.is_file() or name.startswith("."):
+                continue
+            if is_warc(Path(name)):
+                yield f"{prefix}{name}", (*_stat(entry), None), True
+            elif not name.endswith(META_SUFFIX) and Path(name).suffix.lower() in PAGE_SUFFIXES:
+                sidecar = names.get(name + META_SUFFIX)
+                yield f"{prefix}{name}", (*_stat(entry), _stat(sidecar)[1] if sidecar else None), False
+
+    yield from entries(root, "")
+
+
+def _warc_base(path: str) -> str | None:
+    base = path.split("#", 1)[0]
+    return base if is_warc(Path(base)) else None
+
+
+@dataclass
+class Plan:
+    loose: list  # tasks for _read_and_parse
+    warc_files: list[tuple[str, tuple]]  # WARC files to read (new or changed), with their stat
+    unchanged: int = 0
+    gone: list[str] = field(default_factory=list)
+
+
+def plan_update(db, root: Path) -> Plan:
+    """Compare the files under root with what the archive recorded, before anything is written."""
+    plan = Plan([], [])
+    known = store.page_states(db)
+    current = next(known, None)
+    warc_on_disk: set[str] = set()
+    warc_known: set[str] = set()
+
+    def advance():
+        nonlocal current
+        while current is not None and _warc_base(current[0]) is not None:
+            warc_known.add(_warc_base(current[0]))
+            current = next(known, None)
+
+    advance()
+    for rel, stat, warc in walk(root):
+        if warc:
+            warc_on_disk.add(rel)
+            continue
+        while current is not None and current[0] < rel:
+            plan.gone.append(current[0])
+            current = next(known, None)
+            advance()
+        if current is not None and current[0] == rel:
+            path, size, mtime, sidecar, sha, url, fetched_at, listed_date = current
+            current = next(known, None)
+            advance()
+            if (size, mtime, sidecar) == stat:
+                plan.unchanged += 1
+                continue
+            plan.loose.append((rel, None, stat, (sha, url, fetched_at, listed_date)))
+        else:
+            plan.loose.append((rel, None, stat, None))
+    while current is not None:
+        plan.gone.append(current[0])
+        current = next(known, None)
+        advance()
+    for rel in sorted(warc_known - warc_on_disk):
+        plan.gone.extend(store.warc_file_pages(db, rel))
+        plan.gone.append(rel)  # a whole damaged file's error row
+    for rel in sorted(warc_on_disk):
+        state = store.warc_file_state(db, rel)
+        if state is not None and tuple(state) == stat_of_warc(root / rel)[:2]:
+            plan.unchanged += len(store.warc_file_pages(db, rel))
+        else:
+            plan.warc_files.append((rel, stat_of_warc(root / rel)))
+    return plan
+
+
+def stat_of_warc(path: Path) -> tuple[int, int, None]:
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns, None
+
+
+def plan_fresh(root: Path) -> Plan:
+    plan = Plan([], [])
+    plan.loose = ((rel, None, stat, None) for rel, stat, warc in walk(root) if not warc)  # read lazily
+    plan.warc_files = []
+    return plan
+
+
+def warc_tasks(db, root: Path, files: list[tuple[str, tuple]], fresh: bool, plan: Plan,
+               touched: list) -> Iterator[tuple]:
+    """Tasks for the records of new or changed WARC files: a record the archive has (its id is in the path) is not
+    parsed again; records of a changed file that are gone, go."""
+    if not files:
+        return
+    reader = WarcReader(root)
+    for rel, stat in files:
+        # what the archive has of this file: its records, and its own error row if it was damaged
+        before = set() if fresh else set(store.warc_file_pages(db, rel)) | {rel}
+        for page in reader.read(root / rel):
+            yield from _warc_task(page, stat, before, touched, plan)
+        plan.gone.extend(sorted(before))
+    if any(reader.payloads.get((target, digest)) is None for _n, _u, target, digest, _d in reader.pending):
+        # a revisit refers to a response in a file this update did not read: read the others for their payloads
+        read = {rel for rel, _ in files}
+        for path in _warc_files(root):
+            if path.relative_to(root).as_posix() not in read:
+                for _page in reader.read(path):
+                    pass
+    stats = {rel: stat for rel, stat in files}
+    for page in reader.unresolved():
+        yield from _warc_task(page, stats.get(page.path.split("#", 1)[0]), set(), touched, plan)
+
+
+def _warc_files(root: Path) -> list[Path]:
+    return [root / rel for rel, _stat, warc in walk(root) if warc]
+
+
+def _warc_task(page, stat, before: set, touched: list, plan: Plan) -> Iterator[tuple]:
+    if isinstance(page, RawPage) and page.path in before:  # a record's id names the same bytes for ever
+        before.discard(page.path)
+        touched.append((*stat, page.path))
+        plan.unchanged += 1
+        return
+    before.discard(page.path)
+    yield (page.path, page, stat, None)
+
+
+# --- the build ---------------------------------------------------------------------------------------------------
+
+def build(raw_dir: str | Path, target: str | Path, progress: bool = True, incremental: bool = True,
+          workers: int | None = None) -> Summary:
+    """Every page under raw_dir into the archive at target: in place when it is an archive this build can update
+    (and `incremental`), else a fresh file swapped in (keeping the old file's article_versions when incremental)."""
+    raw_dir, target = Path(raw_dir), Path(target)
+    if not raw_dir.is_dir():
+        raise SystemExit(f"{raw_dir}: no such directory of raw pages")
+    pool = Workers(workers or os.cpu_count() or 1, raw_dir)
+    try:
+        if incremental and store.updatable(target):
+            with store.updating(target) as db:
+                summary = _ingest(db, raw_dir, pool, fresh=False, progress=progress)
+                summary.updated_in_place = True
+            return summary
+        with store.building(target) as db:
+            if incremental:
+                store.copy_versions(db, target)
+            return _ingest(db, raw_dir, pool, fresh=True, progress=progress)
+    finally:
+        pool.close()
+
+
+@dataclass
+class _Changes:
+    """What a build touched, for the article choice and the lookup tables."""
+    own_ids: set = field(default_factory=set)  # groups (own ids) whose pages came, changed or went
+    articles: set = field(default_factory=set)  # articles those pages were in before
+    urls: set = field(default_factory=set)  # article URLs those pages gave, before and now
+    linked: set = field(default_factory=set)  # articles listing items point to, before and now
+    second_look: list = field(default_factory=list)  # pages parsed now that want a second look
+    warc_data: dict = field(default_factory=dict)  # their bytes, when they came from a WARC file
+
+
+def _ingest(db, raw_dir: Path, pool: Workers, fresh: bool, progress: bool) -> Summary:
+    summary = Summary()
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    changes = _Changes()
+    names_before = None if fresh else store.bylines(db)
+    plan = plan_fresh(raw_dir) if fresh else plan_update(db, raw_dir)
+    touched: list = []
+    if fresh:
+        plan.warc_files = [(rel, stat) for rel, stat, warc in walk(raw_dir) if warc]
+    tasks = _chain(plan.loose, warc_tasks(db, raw_dir, plan.warc_files, fresh, plan, touched))
+    versions: list[dict] = []
+    batch: list[dict] = []
+    written: set[str] = set()
+    bar = tqdm(desc="reading pages", unit="page", disable=not progress)
+    for result in pool.map(_read_and_parse, None, tasks):
+        bar.update(1)
+        if "touched" in result:
+            touched.append((*result["touched"], result["path"]))
+            continue
+        batch.append(result)
+        if not fresh:
+            written.add(result["path"])
+        if len(batch) >= BATCH:
+            _write_batch(db, batch, fresh, changes, versions, now, summary)
+            batch = []
+    if batch:
+        _write_batch(db, batch, fresh, changes, versions, now, summary)
+    bar.close()
+    store.touch_pages(db, touched)
+    summary.pages_reused = plan.unchanged + len(touched)
+    gone = sorted(set(plan.gone) - written)
+    if gone:
+        summary.pages_gone = _remove(db, gone, changes)
+    store.add_versions(db, versions)
+    store.index_pages(db)
+    _second_look(db, pool, changes, names_before, progress)
+    affected = store.regroup(db, None if fresh else changes.own_ids, changes.articles, list(_ID_PREFERENCE))
+    affected |= changes.linked
+    places, agencies = _write_articles(db, pool, affected, fresh, progress, summary)
+    store.relink_aliases(db, None if fresh else changes.urls | store.alias_urls_of(db, affected))
+    date_articles(db)
+    if fresh:
+        store.finish(db, places, agencies, NAME_VARIANTS)
+    _summarise(db, summary)
+    return summary
+
+
+def _chain(*iterables):
+    for iterable in iterables:
+        yield from iterable
+
+
+def _write_batch(db, batch: list[dict], fresh: bool, changes: _Changes, versions: list, now: str,
+                 summary: Summary) -> None:
+    """Page rows, listing items and error rows of one batch of results; in an update, what they replace."""
+    old = {} if fresh else store.old_pages(db, [r["path"] for r in batch])
+    if not fresh:
+        changes.linked |= store.listing_links(db, [r["path"] for r in batch if r["path"] in old])
+    rows = []
+    for result in batch:
+        summary.pages_parsed += 1
+        row, prev = result["page"], old.get(result["path"])
+        if prev:
+            changes.own_ids.add(prev["own_article_id"])
+            changes.articles.add(prev["article_id"])
+            changes.urls.add(prev["article_url"])
+        if row["status"] != "article" and prev and prev["status"] == "article" and prev["record"] \
+                and not result.get("unreadable"):
+            # a page that now fails keeps the article already ingested from its earlier bytes
+            page = RawPage(row["source_path"], b"", row["url"], row["fetched_at"], row["listed_date"])
+            kept = _decode(page, prev["record"])
+            kept.kept_previous = result["error"]["reason"]
+            stat = (row.get("file_size"), row.get("file_mtime_ns"), row.get("sidecar_mtime_ns"))
+            size = result["error"]["size"]
+            result = page_result(kept, stat, size)
+            result["page"]["sha256"] = result["error"]["sha256"] = row["sha256"]
+            row = result["page"]
+        elif prev and prev["status"] == "article" and prev["record"] and row["status"] == "article" \
+                and prev["sha256"] != row["sha256"]:
+            record = json.loads(zlib.decompress(prev["record"]))
+            record.pop("kept_previous", None)
+            versions.append({"article_id": prev["article_id"], "source_path": row["source_path"],
+                             "sha256": prev["sha256"], "replaced_at": now, "title": record.get("title"),
+                             "teaser": record.get("teaser"), "published": record.get("published"),
+                             "body_markdown": record.get("body_markdown"),
+                             "record": json.dumps(record, ensure_ascii=False)})
+        if row.get("own_article_id"):
+            changes.own_ids.add(row["own_article_id"])
+            changes.urls.add(row["article_url"])
+        if row.get("second_look"):
+            changes.second_look.append(row["source_path"])
+            if "data" in result:
+                changes.warc_data[row["source_path"]] = result["data"]
+        changes.linked.update(item["article_id"] for item in result["items"] if item["article_id"])
+        rows.append(result)
+    store.write_pages(db, [r["page"] for r in rows])
+    for r in rows:
+        if not fresh or r["items"] or r["error"]:
+            store.write_page_parts(db, r["path"], r["items"], r["error"])
+    for values in (changes.own_ids, changes.articles, changes.urls):
+        values.discard(None)
+
+
+def _remove(db, paths: list[str], changes: _Changes) -> int:
+    old = store.old_pages(db, paths)
+    changes.linked |= store.listing_links(db, paths)
+    for prev in old.values():
+        changes.own_ids.add(prev["own_article_id"])
+        changes.articles.add(prev["article_id"])
+        changes.urls.add(prev["article_url"])
+    for values in (changes.own_ids, changes.articles, changes.urls):
+        values.discard(None)
+    store.delete_pages(db, paths)
+    return len(old)
+
+
+def _second_look(db, pool: Workers, changes: _Changes, names_before: frozenset[str] | None, progress: bool) -> None:
+    """Unsigned compact pages parsed again with every byline of the archive: those parsed in this build, and
+    older ones whose text holds a name that came or went since they were last looked at."""
+    names = store.bylines(db)
+    now_parsed = set(changes.second_look)
+    sources = {row[0]: row for row in store.page_sources(db, sorted(now_parsed))}
+    groups = [([_look_task(sources[path], changes.warc_data.get(path)) for path in sorted(now_parsed)], None)]
+    changed = frozenset(names ^ names_before) if names_before is not None else None
+    if changed:
+        older = [path for path in store.second_look_pages(db) if path not in now_parsed]
+        sources = {row[0]: row for row in store.page_sources(db, older)}
+        in_warc = [path for path in older if _warc_base(path)]
+        data = _warc_bytes(pool.root, set(in_warc)) if in_warc else {}
+        groups.append(([_look_task(sources[path], data.get(path)) for path in older
+                        if not _warc_base(path) or path in data], changed))
+    results = []
+    for tasks, flavour in groups:
+        for result in tqdm(pool.map(_look_again, (names, flavour), tasks), total=len(tasks), desc="second look",
+                           unit="page", disable=not progress or not tasks):
+            if result is not None:
+                results.append(result)
+            if len(results) >= BATCH:
+                _write_looks(db, results, changes)
+                results = []
+    _write_looks(db, results, changes)
+
+
+def _look_task(source: tuple, data: bytes | None) -> tuple:
+    path, url, fetched_at, listed_date, size, mtime, sidecar = source
+    return path, data, url, fetched_at, listed_date, (size, mtime, sidecar)
+
+
+def _write_looks(db, results: list[dict], changes: _Changes) -> None:
+    if not results:
+        return
+    old = store.old_pages(db, [r["path"] for r in results])
+    for result in results:
+        prev = old[result["path"]]
+        changes.own_ids.update(key for key in (prev["own_article_id"], result["page"].get("own_article_id")) if key)
+        if prev["article_id"]:
+            changes.articles.add(prev["article_id"])
+        changes.urls.update(url for url in (prev["article_url"], result["page"].get("article_url")) if url)
+    store.update_records(db, [r["page"] for r in results])
+
+
+def _warc_bytes(root: Path, wanted: set[str]) -> dict[str, bytes]:
+    """The bytes of some WARC records, read again from their files (only when bylines came or went)."""
+    out = {}
+    reader = WarcReader(root)
+    pages = _chain(*(reader.read(path) for path in _warc_files(root)), _Later(reader.unresolved))
+    for page in pages:
+        if isinstance(page, RawPage) and page.path in wanted:
+            out[page.path] = zlib.compress(page.data, 1)
+    return out
+
+
+class _Later:
+    """An iterable that asks for its items only when iterated (revisits resolve after every file was read)."""
+
+    def __init__(self, make: Callable[[], Iterable]):
+        self.make = make
+
+    def __iter__(self):
+        return iter(self.make())
+
+
+def _write_articles(db, pool: Workers, ids: set[str], fresh: bool, progress: bool,
+                    summary: Summary) -> tuple[dict, dict]:
+    """The row of every article whose pages changed (every article in a fresh build), from its most complete page;
+    in a fresh build also the places and agencies they name, for `store.finish`."""
+    if fresh:
+        places: dict[int, dict] = {}
+        agencies: dict[str, tuple[str, str]] = {}
+
+        def noted(rows):
+            for row in rows:  # in id order: the first article at a place names it, as in an update
+                if row["place_id"] and row["place_id"] not in places:
+                    places[row["place_id"]] = place_row(row["dateline"])
+                for code in json.loads(row["agencies"]):
+                    if code not in agencies:
+                        agencies[code] = agency_name(code)
+                yield row
+
+        rows = pool.map(_render, None, store.article_sources(db, None), chunk=32)
+        store.insert_articles(db, noted(tqdm(rows, desc="writing articles", unit="article", disable=not progress)))
+        summary.articles_changed = store.counts(db)["articles"]
+        return places, agencies
+    gone = store.articles_without_pages(db, ids)
+    live = sorted(set(ids) - set(gone))
+    before = store.lookup_values(db, set(ids))
+    store.delete_articles(db, gone)
+    batch, written = [], 0
+    for row in tqdm(pool.map(_render, None, store.article_sources(db, live), chunk=32), total=len(live),
+                    desc="writing articles", unit="article", disable=not progress):
+        batch.append(row)
+        if len(batch) >= BATCH:
+            store.upsert_articles(db, batch)
+            written += len(batch)
+            batch = []
+    store.upsert_articles(db, batch)
+    written += len(batch)
+    summary.articles_changed = written + len(gone)
+    store.refresh_lookups(db, set(ids), before, place_row, agency_name)
+    return {}, {}
+
+
+def _summarise(db, summary: Summary) -> None:
+    counts = store.counts(db)
+    summary.articles_written = counts["articles"]
+    summary.duplicates_merged = counts["article_pages"] - counts["articles"]
+    summary.versions_kept = counts["versions"]
+    summary.pages_read = summary.pages_parsed + summary.pages_reused
+    for path, kind, reason in store.rejected(db):
+        if kind == "kept_previous":
+            summary.rejected[f"kept previous version: {reason.split(':')[0]}"] += 1
+        else:
+            summary.rejected["listing page" if kind == "listing" else reason.split(":")[0]] += 1
+        summary.rejected_pages.append((path, reason))
+    summary.date_sources = store.date_sources(db)
 
 
 def date_articles(db) -> None:
@@ -292,49 +769,3 @@ def date_articles(db) -> None:
     for key, day in estimate_dates(dated, rest).items():
         found[key] = (day, "estimated")
     store.set_dates(db, {key: found.get(key, (None, None)) for key in undated})
-
-
-def build(raw_dir: str | Path, target: str | Path, progress: bool = True, incremental: bool = True) -> Summary:
-    raw_dir, target = Path(raw_dir), Path(target)
-    if not raw_dir.is_dir():
-        raise SystemExit(f"{raw_dir}: no such directory of raw pages")
-    summary = Summary()
-    previous, old_versions = store.read_previous(target) if incremental else ({}, [])
-    known = store.known_authors(target) if incremental else frozenset()
-    results, new_versions = parse_all(raw_dir, previous, known, progress)
-    summary.pages_read = len(results)
-    summary.pages_reused = sum(1 for r in results if r.reused)
-    summary.pages_parsed = summary.pages_read - summary.pages_reused
-    best, aliases, errors = choose_articles(results, summary)
-    items = listing_items(results)
-    fill_gaps_from_listings(best, items)
-    key_of = {r.page.path: key for key, r in best.items()}
-    key_of.update({alias["source_path"]: alias["article_id"] for alias in aliases})
-    places: dict[int, dict] = {}
-    agencies: dict[str, tuple[str, str]] = {}
-    with store.building(target) as db:
-        rows = []
-        for key, r in tqdm(sorted(best.items()), desc="writing articles", unit="article", disable=not progress):
-            row = article_row(key, r)
-            rows.append(row)
-            if row["place_id"]:
-                place = geocode(r.article.dateline)
-                places.setdefault(row["place_id"], {
-                    "id": place["geonameid"], "dateline": r.article.dateline, "name": place["name"],
-                    "country_code": place["country_code"], "country": place["country"],
-                    "latitude": place["latitude"], "longitude": place["longitude"],
-                    "population": place["population"]})
-            for code in r.article.agencies:
-                agencies.setdefault(code, agency_name(code))
-        store.insert_articles(db, rows)
-        store.insert_aliases(db, aliases)
-        store.insert_errors(db, errors)
-        store.insert_listing_items(db, items)
-        store.insert_pages(db, (page_row(r, key_of.get(r.page.path)) for r in results))
-        store.insert_versions(db, old_versions + new_versions)
-        date_articles(db)
-        store.finish(db, places, agencies, NAME_VARIANTS)
-        summary.date_sources = store.date_sources(db)
-        summary.articles_written = len(rows)
-        summary.versions_kept = len(old_versions) + len(new_versions)
-    return summary

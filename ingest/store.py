@@ -7,7 +7,7 @@ import sqlite3
 from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import sqlite_utils
 
@@ -33,6 +33,23 @@ FACET_INDEXES = [
     ["shape"],
 ]
 EXPRESSION_INDEXES = {"idx_articles_published_day": "date(published)"}
+# Every raw page read, with what a later build needs to leave it alone or to choose among the pages of one article
+# without decoding records: `article_id` is the article the page ended up in, `own_article_id` the one its own URL
+# (or file name) gives; full_text, text_length and fields_filled rank the pages of one article (the most complete
+# wins), content_key joins ids that hold the same article, bylines are the page's own authors (the names the second
+# look at unsigned compact pages knows), second_look marks such a page. file_size/file_mtime_ns (of the page's
+# file, or of its WARC file) and sidecar_mtime_ns tell an update which files it need not read again.
+PAGE_COLUMNS = {
+    "source_path": str, "sha256": str, "url": str, "fetched_at": str, "listed_date": str, "status": str,
+    "article_id": str, "record": bytes, "own_article_id": str, "article_url": str, "full_text": int,
+    "text_length": int, "fields_filled": int, "content_key": str, "bylines": str, "second_look": int,
+    "file_size": int, "file_mtime_ns": int, "sidecar_mtime_ns": int,
+}
+PAGE_INDEXES = [["own_article_id"], ["article_id"], ["content_key"], ["article_url"]]
+# The most complete page of an article wins: full text over paywalled, then more text, more fields, the later fetch,
+# the later path (ingest/build.py computes the three numbers from the record)
+MOST_COMPLETE_FIRST = ("full_text DESC, text_length DESC, fields_filled DESC, coalesce(fetched_at, '') DESC, "
+                       "source_path DESC")
 
 
 def connect(path: str | Path) -> sqlite_utils.Database:
@@ -67,11 +84,7 @@ def create_schema(db: sqlite_utils.Database) -> None:
     )
     db["aliases"].create({"url": str, "article_id": str, "source_path": str}, pk="url", if_not_exists=True,
                          foreign_keys=[("article_id", "articles", "id")])
-    db["pages"].create(
-        {"source_path": str, "sha256": str, "url": str, "fetched_at": str, "listed_date": str, "status": str,
-         "article_id": str, "record": bytes},
-        pk="source_path", if_not_exists=True,
-    )
+    db["pages"].create(PAGE_COLUMNS, pk="source_path", if_not_exists=True)
     db["article_versions"].create(
         {"id": int, "article_id": str, "source_path": str, "sha256": str, "replaced_at": str, "title": str,
          "teaser": str, "published": str, "body_markdown": str, "record": str},
@@ -105,26 +118,6 @@ def insert_articles(db: sqlite_utils.Database, rows: Iterable[dict], batch_size:
         db.conn.executemany(sql, batch)
 
 
-def insert_errors(db: sqlite_utils.Database, errors: Iterable[dict]) -> None:
-    db["ingest_errors"].insert_all(errors, replace=True)
-
-
-def insert_aliases(db: sqlite_utils.Database, aliases: Iterable[dict]) -> None:
-    db["aliases"].insert_all(aliases, replace=True)
-
-
-def insert_listing_items(db: sqlite_utils.Database, items: Iterable[dict]) -> None:
-    db["listing_items"].insert_all(items, replace=True)
-
-
-def insert_pages(db: sqlite_utils.Database, pages: Iterable[dict]) -> None:
-    db["pages"].insert_all(pages, replace=True, batch_size=2000)
-
-
-def insert_versions(db: sqlite_utils.Database, versions: Iterable[dict]) -> None:
-    db["article_versions"].insert_all(versions, batch_size=2000)
-
-
 def _read_archive(path: str | Path, read, empty):
     """`read(conn)` on an existing archive opened read-only; `empty` when there is none or it is unreadable."""
     path = Path(path)
@@ -139,20 +132,6 @@ def _read_archive(path: str | Path, read, empty):
             conn.close()
     except sqlite3.DatabaseError:
         return empty  # an unreadable old archive: build everything anew
-
-
-def read_previous(path: str | Path) -> tuple[dict[str, dict], list[dict]]:
-    """What the published archive already knows: each page's hash and parsed record, and old versions."""
-    def read(conn):
-        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        pages = ({row["source_path"]: dict(row) for row in conn.execute("SELECT * FROM pages")}
-                 if "pages" in tables else {})
-        versions = ([{k: v for k, v in dict(row).items() if k != "id"}
-                     for row in conn.execute("SELECT * FROM article_versions ORDER BY id")]
-                    if "article_versions" in tables else [])
-        return pages, versions
-
-    return _read_archive(path, read, ({}, []))
 
 
 def known_authors(path: str | Path) -> frozenset[str]:
@@ -318,3 +297,404 @@ def building(target: str | Path) -> Iterator[sqlite_utils.Database]:
 
 def json_list(values: list) -> str:
     return json.dumps(values, ensure_ascii=False)
+
+
+# --- updates in place ------------------------------------------------------------------------------------------
+# A build onto an existing archive changes it inside one SQLite transaction (rollback journal on): a build killed at
+# any moment leaves the file as it was. Nothing below commits; sqlite-utils' insert_all would (`with conn:`), so
+# these functions use plain statements.
+
+def updatable(path: str | Path) -> bool:
+    """An archive this build can update in place: it exists, is readable and its pages table has every column."""
+    def read(conn):
+        return set(PAGE_COLUMNS) <= {row[1] for row in conn.execute("PRAGMA table_info(pages)")}
+
+    return _read_archive(path, read, False)
+
+
+@contextmanager
+def updating(target: str | Path) -> Iterator[sqlite_utils.Database]:
+    """The archive itself, changed in one transaction that commits only when the block completes."""
+    conn = sqlite3.connect(str(target), isolation_level=None)
+    conn.execute("PRAGMA journal_mode = DELETE")
+    conn.execute("PRAGMA cache_size = -262144")  # 256 MB: a daily update's pages stay in memory until the commit
+    db = sqlite_utils.Database(conn)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        create_schema(db)  # tables added since the archive was made
+        yield db
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    finally:
+        conn.close()
+
+
+def copy_versions(db: sqlite_utils.Database, old: str | Path) -> None:
+    """The article_versions of an older archive, into a fresh one (its history is not lost by a rebuild)."""
+    if not Path(old).exists():
+        return
+    try:
+        db.conn.execute("ATTACH DATABASE ? AS old", [f"file:{old}?mode=ro"])
+    except sqlite3.DatabaseError:
+        return
+    try:
+        columns = [row[1] for row in db.conn.execute("PRAGMA old.table_info(article_versions)") if row[1] != "id"]
+        if columns:
+            names = ", ".join(columns)
+            db.conn.execute(f"INSERT INTO article_versions ({names}) SELECT {names} FROM old.article_versions ORDER BY id")
+    except sqlite3.DatabaseError:
+        pass  # an unreadable old history: the new archive starts its own
+    finally:
+        db.conn.commit()
+        db.conn.execute("DETACH DATABASE old")
+
+
+def page_states(db: sqlite_utils.Database) -> Iterator[tuple]:
+    """(source_path, file_size, file_mtime_ns, sidecar_mtime_ns, sha256, url, fetched_at, listed_date) of every page,
+    in source_path order."""
+    yield from db.conn.execute("SELECT source_path, file_size, file_mtime_ns, sidecar_mtime_ns, sha256, url, fetched_at, "
+                               "listed_date FROM pages ORDER BY source_path")
+
+
+def old_pages(db: sqlite_utils.Database, paths: list[str]) -> dict[str, dict]:
+    """What the archive knows of these pages before they are written again (for versions and the article choice)."""
+    out = {}
+    for path in paths:
+        row = db.conn.execute("SELECT source_path, sha256, status, article_id, own_article_id, article_url, record "
+                              "FROM pages WHERE source_path = ?", [path]).fetchone()
+        if row:
+            out[path] = dict(zip(("source_path", "sha256", "status", "article_id", "own_article_id", "article_url",
+                                  "record"), row))
+    return out
+
+
+def write_pages(db: sqlite_utils.Database, rows: list[dict]) -> None:
+    columns = list(PAGE_COLUMNS)
+    db.conn.executemany(f"INSERT OR REPLACE INTO pages ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                        [tuple(row.get(column) for column in columns) for row in rows])
+
+
+def page_sources(db: sqlite_utils.Database, paths: list[str]) -> list[tuple]:
+    """(source_path, url, fetched_at, listed_date, file_size, file_mtime_ns, sidecar_mtime_ns) of these pages."""
+    return [db.conn.execute("SELECT source_path, url, fetched_at, listed_date, file_size, file_mtime_ns, "
+                            "sidecar_mtime_ns FROM pages WHERE source_path = ?", [path]).fetchone() for path in paths]
+
+
+_RECORD_COLUMNS = ["record", "status", "own_article_id", "article_url", "full_text", "text_length", "fields_filled",
+                   "content_key", "bylines", "second_look"]
+
+
+def update_records(db: sqlite_utils.Database, rows: list[dict]) -> None:
+    """A page's record and the keys drawn from it, after a second look (its file and article stay)."""
+    db.conn.executemany(f"UPDATE pages SET {', '.join(f'{column} = ?' for column in _RECORD_COLUMNS)} "
+                        "WHERE source_path = ?",
+                        [(*(row.get(column) for column in _RECORD_COLUMNS), row["source_path"]) for row in rows])
+
+
+def add_versions(db: sqlite_utils.Database, versions: list[dict]) -> None:
+    columns = ["article_id", "source_path", "sha256", "replaced_at", "title", "teaser", "published", "body_markdown",
+               "record"]
+    db.conn.executemany(f"INSERT INTO article_versions ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                        [tuple(version[column] for column in columns) for version in versions])
+
+
+def touch_pages(db: sqlite_utils.Database, stats: list[tuple]) -> None:
+    """(file_size, file_mtime_ns, sidecar_mtime_ns, source_path) of pages whose files were touched, not changed."""
+    db.conn.executemany("UPDATE pages SET file_size = ?, file_mtime_ns = ?, sidecar_mtime_ns = ? WHERE source_path = ?",
+                        stats)
+
+
+def write_page_parts(db: sqlite_utils.Database, path: str, items: list[dict], error: dict | None) -> None:
+    """A page's listing items and its ingest_errors row, replacing what an earlier version of the page left."""
+    db.conn.execute("DELETE FROM listing_items WHERE source_path = ?", [path])
+    db.conn.execute("DELETE FROM ingest_errors WHERE source_path = ?", [path])
+    if items:
+        columns = ["source_path", "position", "title", "kicker", "teaser", "authors", "author_place", "date", "link",
+                   "article_id"]
+        db.conn.executemany(f"INSERT OR REPLACE INTO listing_items ({', '.join(columns)}) "
+                            f"VALUES ({', '.join('?' * len(columns))})",
+                            [tuple(item.get(column) for column in columns) for item in items])
+    if error:
+        db.conn.execute("INSERT OR REPLACE INTO ingest_errors (source_path, sha256, kind, reason, size) "
+                        "VALUES (?, ?, ?, ?, ?)",
+                        [error["source_path"], error["sha256"], error["kind"], error["reason"], error["size"]])
+
+
+def listing_links(db: sqlite_utils.Database, paths: list[str]) -> set[str]:
+    """Article ids the listing items of these pages point to."""
+    out = set()
+    for path in paths:
+        out.update(row[0] for row in db.conn.execute(
+            "SELECT article_id FROM listing_items WHERE source_path = ? AND article_id IS NOT NULL", [path]))
+    return out
+
+
+def delete_pages(db: sqlite_utils.Database, paths: list[str]) -> None:
+    """Pages whose files are gone: the archive keeps nothing of them but their articles' old versions."""
+    for path in paths:
+        for table in ("pages", "listing_items", "ingest_errors"):
+            db.conn.execute(f"DELETE FROM {table} WHERE source_path = ?", [path])
+
+
+def warc_file_state(db: sqlite_utils.Database, rel: str) -> tuple | None:
+    """(file_size, file_mtime_ns) recorded with the pages of one WARC file (paths `FILE#record`), None if none."""
+    return db.conn.execute("SELECT file_size, file_mtime_ns FROM pages WHERE source_path >= ? AND source_path < ? "
+                           "LIMIT 1", [rel + "#", rel + "$"]).fetchone()
+
+
+def warc_file_pages(db: sqlite_utils.Database, rel: str) -> list[str]:
+    return [row[0] for row in db.conn.execute("SELECT source_path FROM pages WHERE source_path >= ? AND source_path < ?",
+                                              [rel + "#", rel + "$"])]
+
+
+def index_pages(db: sqlite_utils.Database) -> None:
+    for columns in PAGE_INDEXES:
+        db.conn.execute(f"CREATE INDEX IF NOT EXISTS idx_pages_{'_'.join(columns)} ON pages ({', '.join(columns)})")
+    db.conn.execute("CREATE INDEX IF NOT EXISTS idx_listing_items_article_id ON listing_items (article_id)")
+
+
+def bylines(db: sqlite_utils.Database) -> frozenset[str]:
+    """Every author name the archive's pages give by themselves."""
+    return frozenset(row[0] for row in db.conn.execute(
+        "SELECT DISTINCT je.value FROM pages, json_each(pages.bylines) je WHERE pages.bylines != '[]'"))
+
+
+def second_look_pages(db: sqlite_utils.Database) -> list[str]:
+    return [row[0] for row in db.conn.execute("SELECT source_path FROM pages WHERE second_look = 1 ORDER BY source_path")]
+
+
+def regroup(db: sqlite_utils.Database, own_ids: set[str] | None, old_articles: set[str], preference: list[str]) -> set[str]:
+    """Which article each page belongs to, worked out again for the groups of pages with these own ids (every group
+    when None) and for every group that may share an article with them; returns the ids of the articles whose pages
+    may have changed (old and new).
+
+    The pages of one own id form a group; a group's most complete page gives its content key; groups with the same
+    content key are one article, under the id that comes first in `preference` (prefixes), then by id."""
+    conn = db.conn
+    conn.execute("DROP TABLE IF EXISTS temp.touched")
+    conn.execute("CREATE TEMP TABLE touched (own TEXT PRIMARY KEY)")
+    if own_ids is not None:
+        conn.executemany("INSERT OR IGNORE INTO temp.touched VALUES (?)", [(key,) for key in own_ids])
+        # groups that shared an article with a touched one, and groups whose pages have a touched group's content
+        conn.execute("DROP TABLE IF EXISTS temp.articles_before")
+        conn.execute("CREATE TEMP TABLE articles_before (id TEXT PRIMARY KEY)")
+        conn.executemany("INSERT OR IGNORE INTO temp.articles_before VALUES (?)", [(key,) for key in old_articles])
+        conn.execute("""INSERT OR IGNORE INTO temp.articles_before SELECT DISTINCT article_id FROM pages
+                        WHERE own_article_id IN temp.touched AND article_id IS NOT NULL""")
+        conn.execute("""INSERT OR IGNORE INTO temp.touched SELECT DISTINCT own_article_id FROM pages
+                        WHERE article_id IN temp.articles_before AND own_article_id IS NOT NULL""")
+        conn.execute("""INSERT OR IGNORE INTO temp.touched SELECT DISTINCT p.own_article_id FROM pages p
+                        WHERE p.content_key IN (SELECT content_key FROM pages WHERE own_article_id IN temp.touched
+                                                AND content_key IS NOT NULL)""")
+    rank = "CASE " + " ".join(f"WHEN own LIKE '{prefix}%' THEN {i}" for i, prefix in enumerate(preference)) + \
+           f" ELSE {len(preference)} END"
+    conn.execute("DROP TABLE IF EXISTS temp.group_best")
+    which = "own_article_id IS NOT NULL" if own_ids is None else "own_article_id IN temp.touched"
+    conn.execute(f"""CREATE TEMP TABLE group_best AS
+        SELECT own_article_id AS own, content_key AS content FROM (
+            SELECT own_article_id, content_key, row_number() OVER (PARTITION BY own_article_id
+                                                                    ORDER BY {MOST_COMPLETE_FIRST}) AS n
+            FROM pages WHERE {which}) WHERE n = 1""")
+    conn.execute("DROP TABLE IF EXISTS temp.group_article")
+    conn.execute(f"""CREATE TEMP TABLE group_article AS
+        SELECT g.own AS own, coalesce(c.own, g.own) AS article_id FROM temp.group_best g LEFT JOIN (
+            SELECT content, own FROM (SELECT content, own, row_number() OVER (PARTITION BY content ORDER BY {rank}, own)
+                                      AS n FROM temp.group_best WHERE content IS NOT NULL) WHERE n = 1
+        ) c ON c.content = g.content""")
+    conn.execute("CREATE INDEX temp.idx_group_article ON group_article (own)")
+    affected = set(old_articles)
+    if own_ids is not None:  # the articles these groups were in, and the ones they are in now
+        affected.update(row[0] for row in conn.execute(
+            "SELECT DISTINCT article_id FROM pages WHERE own_article_id IN temp.touched AND article_id IS NOT NULL"))
+    affected.update(row[0] for row in conn.execute("SELECT DISTINCT article_id FROM temp.group_article"))
+    conn.execute("""UPDATE pages SET article_id = g.article_id FROM temp.group_article g
+                    WHERE pages.own_article_id = g.own AND pages.article_id IS NOT g.article_id""")
+    return affected
+
+
+def article_sources(db: sqlite_utils.Database, ids: list[str] | None) -> Iterator[tuple]:
+    """(article id, source_path, sha256, record, listing items as JSON) of the most complete page of each article
+    (of every article when ids is None), in id order; the items are those that link the article, in page order."""
+    conn = db.conn
+    conn.execute("DROP TABLE IF EXISTS temp.wanted")
+    conn.execute("CREATE TEMP TABLE wanted (id TEXT PRIMARY KEY)")
+    conn.executemany("INSERT OR IGNORE INTO temp.wanted VALUES (?)", [(key,) for key in ids or []])
+    which = "" if ids is None else "AND article_id IN temp.wanted"
+    conn.execute("DROP TABLE IF EXISTS temp.article_best")
+    conn.execute(f"""CREATE TEMP TABLE article_best AS SELECT article_id, source_path FROM (
+        SELECT article_id, source_path, row_number() OVER (PARTITION BY article_id ORDER BY {MOST_COMPLETE_FIRST}) AS n
+        FROM pages WHERE status = 'article' AND article_id IS NOT NULL {which}) WHERE n = 1""")
+    yield from conn.execute("""
+        SELECT b.article_id, p.source_path, p.sha256, p.record,
+               (SELECT json_group_array(json_array(title, kicker, teaser, authors, author_place)) FROM (
+                   SELECT title, kicker, teaser, authors, author_place FROM listing_items li
+                   WHERE li.article_id = b.article_id ORDER BY li.source_path, li.position))
+        FROM temp.article_best b JOIN pages p ON p.source_path = b.source_path ORDER BY b.article_id""")
+
+
+def articles_without_pages(db: sqlite_utils.Database, ids: set[str]) -> list[str]:
+    """Of these article ids, those in the archive that no page holds any more."""
+    return [key for key in sorted(ids) if db.conn.execute("SELECT 1 FROM articles WHERE id = ?", [key]).fetchone()
+            and not db.conn.execute("SELECT 1 FROM pages WHERE article_id = ? AND status = 'article'", [key]).fetchone()]
+
+
+def relink_aliases(db: sqlite_utils.Database, urls: set[str] | None) -> None:
+    """Every URL an article page gave, to its article (the page with the last path wins a URL two articles share)."""
+    conn = db.conn
+    if urls is None:
+        conn.execute("DELETE FROM aliases")
+        where = ""
+    else:
+        conn.execute("DROP TABLE IF EXISTS temp.alias_urls")
+        conn.execute("CREATE TEMP TABLE alias_urls (url TEXT PRIMARY KEY)")
+        conn.executemany("INSERT OR IGNORE INTO temp.alias_urls VALUES (?)", [(url,) for url in urls])
+        conn.execute("DELETE FROM aliases WHERE url IN temp.alias_urls")
+        where = "AND article_url IN temp.alias_urls"
+    conn.execute(f"""INSERT OR REPLACE INTO aliases (url, article_id, source_path)
+                     SELECT article_url, article_id, max(source_path) FROM pages
+                     WHERE status = 'article' AND article_url IS NOT NULL {where} GROUP BY article_url""")
+
+
+def alias_urls_of(db: sqlite_utils.Database, ids: set[str]) -> set[str]:
+    out = set()
+    for key in ids:
+        out.update(row[0] for row in db.conn.execute("SELECT url FROM aliases WHERE article_id = ?", [key]))
+        out.update(row[0] for row in db.conn.execute(
+            "SELECT article_url FROM pages WHERE article_id = ? AND article_url IS NOT NULL", [key]))
+    return out
+
+
+_FTS_VALUES = ", ".join(f"[{column}]" for column in FTS_COLUMNS)
+
+
+def upsert_articles(db: sqlite_utils.Database, rows: list[dict]) -> None:
+    """New and changed articles, their full-text entries replaced (the row keeps its rowid)."""
+    conn, fts, columns = db.conn, FTS_TABLE, list(ARTICLE_COLUMNS)
+    keys = [(row["id"],) for row in rows]
+    conn.executemany(f"INSERT INTO [{fts}] ([{fts}], rowid, {_FTS_VALUES}) SELECT 'delete', rowid, {_FTS_VALUES} "
+                     f"FROM articles WHERE id = ?", keys)
+    updates = ", ".join(f"[{column}] = excluded.[{column}]" for column in columns if column != "id")
+    conn.executemany(f"INSERT INTO articles ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
+                     f"ON CONFLICT (id) DO UPDATE SET {updates}",
+                     [tuple(row.get(column) for column in columns) for row in rows])
+    conn.executemany(f"INSERT INTO [{fts}] (rowid, {_FTS_VALUES}) SELECT rowid, {_FTS_VALUES} FROM articles WHERE id = ?",
+                     keys)
+
+
+def delete_articles(db: sqlite_utils.Database, ids: list[str]) -> None:
+    conn, fts = db.conn, FTS_TABLE
+    for key in ids:
+        conn.execute(f"INSERT INTO [{fts}] ([{fts}], rowid, {_FTS_VALUES}) SELECT 'delete', rowid, {_FTS_VALUES} "
+                     f"FROM articles WHERE id = ?", [key])
+        for table in ("article_authors", "article_agencies", "article_topics"):
+            conn.execute(f"DELETE FROM {table} WHERE article_id = ?", [key])
+        conn.execute("DELETE FROM articles WHERE id = ?", [key])
+
+
+def lookup_values(db: sqlite_utils.Database, ids: set[str]) -> dict[str, set]:
+    """Section, place, agencies, authors and topics of these articles as they are now (before they change)."""
+    out = {"sections": set(), "places": set(), "agencies": set(), "authors": set(), "topics": set()}
+    for key in ids:
+        row = db.conn.execute("SELECT section, place_id, agencies, authors, topics FROM articles WHERE id = ?",
+                              [key]).fetchone()
+        if row:
+            section, place, agencies, authors, topics = row
+            out["sections"].add(section)
+            out["places"].add(place)
+            out["agencies"].update(json.loads(agencies or "[]"))
+            out["authors"].update(json.loads(authors or "[]"))
+            out["topics"].update(json.loads(topics or "[]"))
+    for values in out.values():
+        values.discard(None)
+    return out
+
+
+def refresh_lookups(db: sqlite_utils.Database, ids: set[str], before: dict[str, set],
+                    place_of: Callable[[str], dict], agency_of: Callable[[str], tuple[str, str]]) -> None:
+    """Lookup tables and counts after these articles changed, as `finish` would make them from every article:
+    `before` holds their values before the change; place_of(dateline) and agency_of(code) give a place's and an
+    agency's details (ingest/enrich/)."""
+    conn = db.conn
+    after = lookup_values(db, ids)
+    conn.execute("DROP TABLE IF EXISTS temp.changed")
+    conn.execute("CREATE TEMP TABLE changed (id TEXT PRIMARY KEY)")
+    conn.executemany("INSERT OR IGNORE INTO temp.changed VALUES (?)", [(key,) for key in ids])
+    for table in ("article_agencies", "article_topics", "article_authors"):
+        conn.execute(f"DELETE FROM {table} WHERE article_id IN temp.changed")
+    conn.execute("""INSERT OR IGNORE INTO article_agencies (article_id, agency_code, position)
+                    SELECT articles.id, je.value, je.key FROM articles, json_each(articles.agencies) je
+                    WHERE articles.id IN temp.changed""")
+    conn.execute("""INSERT OR IGNORE INTO article_topics (article_id, topic, position)
+                    SELECT articles.id, je.value, je.key FROM articles, json_each(articles.topics) je
+                    WHERE articles.id IN temp.changed""")
+    names = after["authors"]
+    known = {name for name in names if conn.execute("SELECT 1 FROM authors WHERE name = ?", [name]).fetchone()}
+    conn.execute("""INSERT OR IGNORE INTO article_authors (article_id, author_id, position)
+                    SELECT articles.id, authors.id, je.key FROM articles, json_each(articles.authors) je
+                    JOIN authors ON authors.name = je.value WHERE articles.id IN temp.changed""")
+    counted = _recount(conn, "authors", "name", "id", before["authors"] | names,
+                       "SELECT count(*) FROM article_authors JOIN authors ON authors.id = article_authors.author_id "
+                       "WHERE authors.name = ?")
+    if known != names or 0 in counted.values():
+        # author ids follow the names' order, as a rebuild numbers them: a new or vanished name numbers them anew
+        _number_authors(conn)
+    _recount(conn, "sections", "name", "name", before["sections"] | after["sections"],
+             "SELECT count(*) FROM articles WHERE section = ?", insert="INSERT INTO sections (name) VALUES (?)")
+    _recount(conn, "topics", "name", "name", before["topics"] | after["topics"],
+             "SELECT count(*) FROM article_topics WHERE topic = ?", insert="INSERT INTO topics (name) VALUES (?)")
+    for code in after["agencies"]:
+        name, kind = agency_of(code)
+        conn.execute("INSERT OR IGNORE INTO agencies (code, name, kind) VALUES (?, ?, ?)", [code, name, kind])
+    _recount(conn, "agencies", "code", "code", before["agencies"] | after["agencies"],
+             "SELECT count(*) FROM article_agencies WHERE agency_code = ?")
+    for place_id in before["places"] | after["places"]:
+        first = conn.execute("SELECT dateline FROM articles WHERE place_id = ? ORDER BY id LIMIT 1", [place_id]).fetchone()
+        conn.execute("DELETE FROM places WHERE id = ?", [place_id])
+        if first:  # the dateline of the first article in id order names the place, as in a rebuild
+            place = dict(place_of(first[0]), dateline=first[0])
+            columns = ["id", "dateline", "name", "country_code", "country", "latitude", "longitude", "population"]
+            conn.execute(f"INSERT INTO places ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                         [place[column] for column in columns])
+    _recount(conn, "places", "id", "id", before["places"] | after["places"],
+             "SELECT count(*) FROM articles WHERE place_id = ?")
+    conn.execute("ANALYZE")
+
+
+def _recount(conn, table: str, name: str, key: str, values: set, count_sql: str, insert: str | None = None) -> dict:
+    """The article count of each value; a value no article has any more leaves its table."""
+    counts = {}
+    for value in values:
+        counts[value] = conn.execute(count_sql, [value]).fetchone()[0]
+        if counts[value] == 0:
+            conn.execute(f"DELETE FROM {table} WHERE {name} = ?", [value])
+            continue
+        if insert and not conn.execute(f"SELECT 1 FROM {table} WHERE {name} = ?", [value]).fetchone():
+            conn.execute(insert, [value])
+        conn.execute(f"UPDATE {table} SET articles = ? WHERE {name} = ?", [counts[value], value])
+    return counts
+
+
+def _number_authors(conn: sqlite3.Connection) -> None:
+    conn.execute("DELETE FROM article_authors")
+    conn.execute("DELETE FROM authors")
+    conn.execute("""INSERT INTO authors (name) SELECT DISTINCT je.value FROM articles, json_each(articles.authors) je
+                    ORDER BY je.value""")
+    conn.execute("""INSERT OR IGNORE INTO article_authors (article_id, author_id, position)
+                    SELECT articles.id, authors.id, je.key FROM articles, json_each(articles.authors) je
+                    JOIN authors ON authors.name = je.value""")
+    _set_counts(conn, "authors", "id", "SELECT author_id, count(*) FROM article_authors GROUP BY 1")
+
+
+def rejected(db: sqlite_utils.Database) -> list[tuple[str, str, str]]:
+    """(source_path, kind, reason) of every page that gave no article or stands in with its previous record."""
+    return db.conn.execute("SELECT source_path, kind, reason FROM ingest_errors ORDER BY source_path").fetchall()
+
+
+def counts(db: sqlite_utils.Database) -> dict[str, int]:
+    one = lambda sql: db.conn.execute(sql).fetchone()[0]  # noqa: E731
+    return {"articles": one("SELECT count(*) FROM articles"),
+            "article_pages": one("SELECT count(*) FROM pages WHERE status = 'article'"),
+            "versions": one("SELECT count(*) FROM article_versions")}

@@ -109,7 +109,7 @@ def test_loose_files_and_one_warc_build_the_same_archive(tmp_path):
     assert warc.articles_written == loose.articles_written >= 7
     # only where a page came from differs; its bytes (sha256), URL, fetch time and record are the same
     for table, drop in [("articles", ("source_path",)), ("aliases", ("source_path",)),
-                        ("pages", ("source_path",)), ("listing_items", ("source_path",)),
+                        ("pages", ("source_path", "file_size", "file_mtime_ns", "sidecar_mtime_ns")), ("listing_items", ("source_path",)),
                         ("ingest_errors", ("source_path",)), ("article_authors", ()), ("sections", ())]:
         assert rows(tmp_path / "warc.db", table, drop) == rows(tmp_path / "loose.db", table, drop), table
     conn = sqlite3.connect(tmp_path / "warc.db")
