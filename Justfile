@@ -34,6 +34,12 @@ parse path:
 crawl *args:
     python -m ingest crawl --out {{raw}}/crawl {{args}}
 
+# (positional arguments: a quoted --user-agent 'jW-Archiv/0.1 (+mailto:…)' stays one argument)
+# fetch old article pages from a web archive as WARC files into data/raw/import-<ia|cc>/ (e.g. `just import --from ia --since 2010-01-01 --limit 500`)
+[positional-arguments]
+import *args:
+    python -m ingest import --raw {{raw}} "$@"
+
 # data quality of the archive: articles per year and section, share of each field filled, pages rejected
 report *args:
     python -m ingest report --db {{db}} {{args}}

@@ -73,6 +73,20 @@ def cmd_crawl(args) -> int:
     return 0
 
 
+def cmd_import(args) -> int:
+    from ingest.sources import webarchive
+
+    out = args.out or args.raw / f"import-{args.source}"
+    log = (lambda message: None) if args.quiet else (lambda message: print(message, file=sys.stderr))
+    summary = webarchive.import_captures(
+        args.source, out, since=args.since, until=args.until, limit=args.limit, cdx_url=args.cdx_url,
+        replay_url=args.replay_url, crawls=args.crawl or None, delay=args.delay, timeout=args.timeout,
+        retries=args.retries, backoff=args.backoff, user_agent=args.user_agent or webarchive.USER_AGENT, log=log)
+    print("\n".join(summary.lines()))
+    print(f"WARC files in: {out}")
+    return 0
+
+
 def cmd_report(args) -> int:
     from ingest import report
 
@@ -126,6 +140,27 @@ def main(argv: list[str] | None = None) -> None:
                    help="begin a new WARC file after this many megabytes (default 1000)")
     c.add_argument("--quiet", action="store_true", help="no line per page")
     c.set_defaults(run=cmd_crawl)
+    i = sub.add_parser("import", help="fetch old article pages from a web archive into data/raw/import-<source>/")
+    i.add_argument("--from", dest="source", choices=["ia", "cc"], required=True,
+                   help="ia: the Internet Archive's Wayback Machine; cc: Common Crawl")
+    i.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help="captures from this day on")
+    i.add_argument("--until", type=_date, metavar="YYYY-MM-DD", help="captures up to this day")
+    i.add_argument("--limit", type=int, help="fetch at most this many captures; the next run goes on from there")
+    i.add_argument("--crawl", action="append", metavar="CC-MAIN-…",
+                   help="Common Crawl only: the crawls to ask (repeatable; default: all in the time range)")
+    i.add_argument("--delay", type=float, help="seconds between requests (default 4 for ia, 1 for cc)")
+    i.add_argument("--timeout", type=float, default=60.0, help="seconds before a request times out")
+    i.add_argument("--retries", type=int, default=3, help="retries on 5xx, 429 and timeouts (default 3)")
+    i.add_argument("--backoff", type=float, default=5.0, help="first retry pause in seconds, doubled each time")
+    i.add_argument("--user-agent", help="default 'jW-Archiv/0.1 (+contact in README)'; name yourself, e.g. "
+                                        "'jW-Archiv/0.1 (+mailto:you@example.org)'")
+    i.add_argument("--cdx-url", help="the CDX API to ask instead of the archive's (or $JW_ARCHIV_CDX_URL)")
+    i.add_argument("--replay-url", help="ia: the replay prefix (…/web); cc: the prefix of the WARC files "
+                                        "(or $JW_ARCHIV_REPLAY_URL)")
+    i.add_argument("--raw", type=Path, default=DEFAULT_RAW, help="the raw directory (default data/raw)")
+    i.add_argument("--out", type=Path, help="default <raw>/import-<source>")
+    i.add_argument("--quiet", action="store_true", help="no line per capture")
+    i.set_defaults(run=cmd_import)
     r = sub.add_parser("report", help="data quality: articles per year and section, fields filled, pages rejected")
     r.add_argument("--db", type=Path, default=DEFAULT_DB)
     r.add_argument("--json", action="store_true")
