@@ -1,4 +1,9 @@
-"""Search quality: precision and recall of the German search next to a plain unicode61 index, on a corpus of sentences.
+"""Search quality: precision and recall of the German search next to a plain unicode61 index, on sets of sentences.
+
+Two sets: tests/fixtures/search_corpus*.txt, written together with the stemmer (what the search handles), and
+tests/fixtures/search_compounds*.txt, written apart from it with relevance marked by hand (how it fares on text it
+was not made for). Each is searched three ways: plain unicode61, the German stems without compound parts
+(german_stems(parts=False)), and the German search as built. Also: german_stems' throughput with and without parts.
 
 Run `just bench-search` (or `python bench/search_quality.py`); writes bench/results/search_quality.json.
 The test suite (tests/test_german_search.py) runs the same functions and asserts the targets.
@@ -23,6 +28,9 @@ from ingest.enrich.stems import NAME_VARIANTS, german_stems  # noqa: E402
 
 CORPUS = ROOT / "tests" / "fixtures" / "search_corpus.txt"
 QUERIES = ROOT / "tests" / "fixtures" / "search_corpus_queries.txt"
+COMPOUNDS = ROOT / "tests" / "fixtures" / "search_compounds.txt"
+COMPOUNDS_QUERIES = ROOT / "tests" / "fixtures" / "search_compounds_queries.txt"
+SETS = {"search_corpus": (CORPUS, QUERIES), "search_compounds": (COMPOUNDS, COMPOUNDS_QUERIES)}
 RESULTS = ROOT / "bench" / "results" / "search_quality.json"
 # the WHERE clause of the canned `search` query in metadata.yml
 GERMAN_SQL = """select articles.id from articles_fts join articles on articles.rowid = articles_fts.rowid
@@ -50,8 +58,8 @@ def _lines(path: Path):
 
 
 def load_corpus(path: Path = CORPUS) -> dict[str, tuple[set[str], str]]:
-    """id → (labels, sentence)."""
-    return {sid: (set(labels.split()), text) for _, (sid, labels, text) in _lines(path)}
+    """id → (labels, sentence); labels separated by spaces or commas, `-` for none."""
+    return {sid: (set(labels.replace(",", " ").split()) - {"-"}, text) for _, (sid, labels, text) in _lines(path)}
 
 
 def load_queries(corpus: dict, path: Path = QUERIES) -> list[tuple[str, str, set[str]]]:
@@ -72,11 +80,13 @@ def load_queries(corpus: dict, path: Path = QUERIES) -> list[tuple[str, str, set
     return queries
 
 
-def build_archive(path: Path, corpus: dict) -> sqlite3.Connection:
-    """The corpus as an archive built by the project's own store: same schema, stems and FTS as data/archive.db."""
+def build_archive(path: Path, corpus: dict, parts: bool = True) -> sqlite3.Connection:
+    """The corpus as an archive built by the project's own store: same schema, stems and FTS as data/archive.db
+    (parts=False: the stems without compound parts)."""
     db = store.connect(path)
     store.create_schema(db)
-    store.insert_articles(db, ({"id": sid, "body_markdown": text, "search_stems": german_stems(None, None, None, text)}
+    store.insert_articles(db, ({"id": sid, "body_markdown": text,
+                                "search_stems": german_stems(None, None, None, text, parts=parts)}
                                for sid, (_, text) in corpus.items()))
     store.finish(db, {}, {}, NAME_VARIANTS)
     # the baseline: the same sentences in a plain unicode61 index, as sqlite-utils makes it by default
@@ -124,19 +134,74 @@ def score(conn, queries, search) -> dict:
             "misses": misses}
 
 
-def measure(workdir: Path) -> dict:
-    corpus = load_corpus()
-    queries = load_queries(corpus)
+SEARCHES = ("german", "german_without_parts", "plain_unicode61")
+
+
+def measure_set(workdir: Path, name: str) -> dict:
+    corpus_path, queries_path = SETS[name]
+    corpus = load_corpus(corpus_path)
+    queries = load_queries(corpus, queries_path)
     started = time.perf_counter()
-    conn = build_archive(workdir / "search_quality.db", corpus)
+    conn = build_archive(workdir / f"{name}.db", corpus)
     built = time.perf_counter() - started
+    without_parts = build_archive(workdir / f"{name}-without-parts.db", corpus, parts=False)
     report = {
         "corpus": {"sentences": len(corpus), "queries": len(queries), "build_seconds": round(built, 3)},
         "german": score(conn, queries, german_ids),
+        "german_without_parts": score(without_parts, queries, german_ids),
         "plain_unicode61": score(conn, queries, plain_ids),
     }
     conn.close()
+    without_parts.close()
     return report
+
+
+def sample_texts(articles: int = 2000) -> list[tuple]:
+    """A realistic text sample for the stemming rate: the benchmark's synthetic articles (title, kicker, teaser,
+    body drawn from German word frequencies, noun-looking words capitalized) and every sentence of both sets."""
+    from bench.synth import Archive
+
+    rows = [(r["title"], r["kicker"], r["teaser"], r["body_markdown"]) for r in Archive(articles).rows()]
+    sentences = [(None, None, None, text) for path, _ in SETS.values() for _, text in load_corpus(path).values()]
+    return rows + sentences
+
+
+def _clear_caches() -> None:
+    from ingest.enrich import stems
+
+    for cached in (stems.fold, stems.stem, stems.word_stems, stems.compound_parts):
+        cached.cache_clear()
+
+
+def stemming_rate(texts: list[tuple], repeats: int = 7) -> dict:
+    """Words per second (process CPU time: other processes on the machine do not count) of german_stems with and
+    without compound parts: cold, every cache empty (each word analysed once), and warm, as most of a large build
+    runs (the lru_caches hold every common word after the first thousand articles); the best of `repeats`."""
+    from ingest.enrich import stems
+
+    stems.german_words()  # loaded once per process, as in a build
+    words = sum(len(stems.WORD.findall(t)) for row in texts for t in row if t)
+    best = {}
+    for _ in range(repeats):
+        for parts in (False, True):  # interleaved, so a busy machine slows both alike
+            for state in ("cold", "warm"):
+                if state == "cold":
+                    _clear_caches()
+                started = time.process_time()
+                for row in texts:
+                    german_stems(*row, parts=parts)
+                key = (state, parts)
+                best[key] = min(best.get(key, float("inf")), time.process_time() - started)
+    report = {"words": words}
+    for state in ("cold", "warm"):
+        without, with_parts = (round(words / best[state, parts]) for parts in (False, True))
+        report[state] = {"words_per_second_without_parts": without, "words_per_second_with_parts": with_parts,
+                         "ratio": round(with_parts / without, 3)}
+    return report
+
+
+def measure(workdir: Path) -> dict:
+    return {name: measure_set(workdir, name) for name in SETS} | {"stemming_rate": stemming_rate(sample_texts())}
 
 
 def main() -> None:
@@ -146,13 +211,21 @@ def main() -> None:
         report = measure(Path(tmp))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    print(f"{'':18}{'precision':>10}{'recall':>8}")
-    for name in ("german", "plain_unicode61"):
-        print(f"{name:18}{report[name]['precision']:>10.3f}{report[name]['recall']:>8.3f}")
-        for kind, values in report[name]["by_kind"].items():
-            print(f"  {kind:16}{values['precision']:>10.3f}{values['recall']:>8.3f}")
-    for miss in report["german"]["misses"]:
-        print(f"german missed/overshot: {miss}")
+    for name in SETS:
+        print(f"{name}: {report[name]['corpus']['sentences']} sentences, {report[name]['corpus']['queries']} queries")
+        print(f"  {'':22}{'precision':>10}{'recall':>8}")
+        for search in SEARCHES:
+            result = report[name][search]
+            print(f"  {search:22}{result['precision']:>10.3f}{result['recall']:>8.3f}")
+            for kind, values in result["by_kind"].items():
+                print(f"    {kind:20}{values['precision']:>10.3f}{values['recall']:>8.3f}")
+        for miss in report[name]["german"]["misses"]:
+            print(f"  german missed/overshot: {miss}")
+    rate = report["stemming_rate"]
+    for state in ("cold", "warm"):
+        r = rate[state]
+        print(f"german_stems on {rate['words']:,} words, caches {state}: {r['words_per_second_without_parts']:,} "
+              f"words/s without parts, {r['words_per_second_with_parts']:,} with (ratio {r['ratio']})")
     print(f"written: {RESULTS.relative_to(ROOT)}")
 
 

@@ -9,7 +9,7 @@ from typing import NamedTuple
 from datasette import hookimpl
 from markupsafe import Markup, escape
 
-from ingest.enrich.stems import WORD, stem
+from ingest.enrich.stems import WORD, german_words, stem, whole_words, word_stems
 from ingest.store import FTS_COLUMNS, FTS_STEMS_COLUMN, FTS_TABLE
 
 TEXT_COLUMNS = "{" + " ".join(c for c in FTS_COLUMNS if c != FTS_STEMS_COLUMN) + "}"
@@ -17,6 +17,17 @@ NOTHING = '""'  # a valid FTS5 query that matches no row: what an empty or unusa
 SNIPPET_WORDS = 24
 _TOKENS = re.compile(r'"[^"]*"?|[()]|[^\s"()]+')
 _OPERATORS = {"AND", "OR", "NOT"}
+# A reader may paste a paragraph: more plain words than this (no operator, phrase or prefix) is read as a text to
+# find articles like, not as words that must all be there: an OR of its PARAGRAPH_TERMS rarest words, which bm25
+# ranks by how many of them an article has and how rare they are. Common words (und, heute) are left out.
+PARAGRAPH_WORDS = 12
+PARAGRAPH_TERMS = 24
+PARAGRAPH_COMMON_ZIPF = 4.5
+# Beyond these a search is refused with a 400 naming the limit (plugins/german_search.py's asgi_wrapper): FTS5's
+# parser gives up at about 60 nested parentheses, Python's at about 250, and a longer text is no search
+MAX_WORDS = 1000
+MAX_DEPTH = 20
+SEARCH_PARAMETERS = ("_search", "q")  # the table's ?_search= (and ?_search_COLUMN=) and the canned searches' ?q=
 
 
 # a NamedTuple, not a dataclass: Datasette executes plugin files without registering them as modules
@@ -119,10 +130,22 @@ def _join(op: str, left, right):
 
 
 def _render(tree) -> str:
+    """FTS5 syntax; a chain of one operator flat (a AND b AND c): FTS5's parser overflows on deep nesting."""
     if isinstance(tree, Words):
         return tree.fts()
-    op, left, right = tree
-    return f"({_render(left)} {op} {_render(right)})"
+    op = tree[0]
+    operands = [tree] if op == "NOT" else []
+    chain = [] if op == "NOT" else [tree]
+    while chain:
+        node = chain.pop()
+        for child in (node[2], node[1]):
+            if isinstance(child, tuple) and child[0] == op:
+                chain.append(child)
+            else:
+                operands.append(child)
+    if op == "NOT":
+        return f"({_render(tree[1])} NOT {_render(tree[2])})"
+    return "(" + f" {op} ".join(_render(child) for child in reversed(operands)) + ")"
 
 
 def _wanted(tree) -> list[Words]:
@@ -135,13 +158,58 @@ def _wanted(tree) -> list[Words]:
     return _wanted(left) + ([] if op == "NOT" else _wanted(right))
 
 
+def search_too_long(query: str | None) -> str | None:
+    """Why a search is refused, or None: more than MAX_WORDS words or parentheses nested deeper than MAX_DEPTH."""
+    if not query:
+        return None
+    words = len(WORD.findall(query))
+    if words > MAX_WORDS:
+        return f"search too long: at most {MAX_WORDS:,} words ({words:,} given)"
+    depth = deepest = 0
+    for token in _TOKENS.findall(query):
+        if token == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token == ")":
+            depth = max(0, depth - 1)
+    if deepest > MAX_DEPTH:
+        return f"search too deeply nested: at most {MAX_DEPTH} levels of parentheses ({deepest:,} given)"
+    return None
+
+
+def _paragraph(tokens: list) -> list | None:
+    """A pasted text's rarest words joined by OR, if the query is one (see PARAGRAPH_WORDS)."""
+    if len(tokens) <= PARAGRAPH_WORDS or not all(isinstance(t, Words) and len(t.words) == 1 and not t.prefix
+                                                 for t in tokens):
+        return None
+    frequencies, seen, candidates = german_words(), set(), []
+    for position, token in enumerate(tokens):
+        word = token.words[0]
+        key = stem(word)
+        zipf = frequencies.get(word.lower(), ("", 0.0))[1]
+        if key in seen or len(word) < 3 or word.isdigit() or zipf >= PARAGRAPH_COMMON_ZIPF:
+            continue
+        seen.add(key)
+        candidates.append((zipf, position, token))
+    chosen = sorted(sorted(candidates)[:PARAGRAPH_TERMS], key=lambda c: c[1])  # rarest, in the text's order
+    query = []
+    for _, _, token in chosen:
+        query += [token, "OR"]
+    return query[:-1]
+
+
 @lru_cache(maxsize=4096)
 def parse(query: str | None):
-    return _Parser(_lex(query or "")).query()
+    tokens = _lex(query or "")
+    return _Parser(_paragraph(tokens) or tokens).query()
 
 
 def german_match(query: str | None) -> str:
-    """The FTS5 query for what a reader typed: stemmed, umlaut- and name-folded, always valid."""
+    """The FTS5 query for what a reader typed: stemmed, umlaut- and name-folded, always valid FTS5; a search
+    beyond the limits raises ValueError (a 400 from Datasette; the asgi_wrapper below answers it first)."""
+    refused = search_too_long(query)
+    if refused:
+        raise ValueError(refused)
     tree = parse(query)
     return NOTHING if tree is None else _render(tree)
 
@@ -162,9 +230,12 @@ def _highlight_rules(query: str | None) -> tuple[frozenset[str], tuple[str, ...]
 def _matched(word: str, rules) -> str | None:
     """The query term a word of the text matches, or None."""
     stems, stem_prefixes, plain_prefixes = rules
-    s = stem(word)
+    s, parts = word_stems(word)
     if s in stems:
         return s
+    for part in parts:  # a compound the search found by a part: »Warnstreik« for »Streik«
+        if part in stems:
+            return part
     for prefix in stem_prefixes:
         if s.startswith(prefix):
             return prefix
@@ -180,6 +251,19 @@ def german_hits(query: str | None, *texts: str | None) -> int:
     """How many different query terms the texts contain (by stem): the title boost of the ranked search."""
     rules = _highlight_rules(query)
     return len({hit for text in texts if text for w in WORD.findall(text) if (hit := _matched(w, rules))})
+
+
+def german_whole_hits(query: str | None, search_stems: str | None) -> int:
+    """How many different query terms an article has as whole words, not only as a compound's part (its
+    search_stems before the parts): the ranked search puts »Streik« above »Warnstreik«."""
+    if search_too_long(query):
+        return 0
+    whole = f" {whole_words(search_stems)} "
+    hits = 0
+    for term in _wanted(parse(query)):
+        stems = " ".join(stem(w) for w in term.words)
+        hits += (f" {stems}" if term.prefix else f" {stems} ") in whole
+    return hits
 
 
 # Markdown that reads as noise in a one-line excerpt: headings, quotes, emphasis, link targets, escapes
@@ -254,6 +338,7 @@ def register(conn) -> None:
     conn.create_function("german_match", 1, german_match, deterministic=True)
     conn.create_function("german_hits", -1, german_hits, deterministic=True)
     conn.create_function("german_snippet", -1, german_snippet, deterministic=True)
+    conn.create_function("german_whole_hits", 2, german_whole_hits, deterministic=True)
 
 
 def _has_stems(conn) -> bool:
@@ -271,3 +356,39 @@ def prepare_connection(conn):
     if _has_stems(conn):
         # ?_search= on the articles table calls escape_fts(:search) unless _searchmode=raw
         conn.create_function("escape_fts", 1, german_match, deterministic=True)
+
+
+def _refusal(scope) -> str | None:
+    """The limit a request's search breaks, if any."""
+    from urllib.parse import parse_qsl
+
+    query_string = scope.get("query_string", b"").decode("utf-8", "replace")
+    for key, value in parse_qsl(query_string, keep_blank_values=True):
+        if key in SEARCH_PARAMETERS or key.startswith("_search_"):
+            refused = search_too_long(value)
+            if refused:
+                return refused
+    return None
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    # Refused before any SQL runs, as Datasette answers every other bad request (its own error page or JSON):
+    # inside SQL the reason would be lost (»user-defined function raised exception«)
+    from datasette.plugins import pm
+    from datasette.utils import await_me_maybe
+    from datasette.utils.asgi import BadRequest, Request
+
+    def wrap(app):
+        async def searched(scope, receive, send):
+            refused = _refusal(scope) if scope.get("type") == "http" else None
+            if refused is None:
+                return await app(scope, receive, send)
+            request, error = Request(scope, receive), BadRequest(refused)
+            for answer in pm.hook.handle_exception(datasette=datasette, request=request, exception=error):
+                response = await await_me_maybe(answer)
+                if response is not None:
+                    return await response.asgi_send(send)
+        return searched
+
+    return wrap
