@@ -83,7 +83,7 @@ def test_shares_and_comparing_searches(visit):
     page.wait_for_url("**q=Hafen**")
     assert page.locator("g.timeline-line").count() == 2
     assert page.locator(".jw-legend li").all_inner_texts()[1].startswith("Hafen")
-    visit.shot("timeline-compare")
+    page.locator(".jw-compare").screenshot(path=str(shot_path("timeline-compare")))
 
 
 def test_ranked_search_shows_the_timeline(visit):

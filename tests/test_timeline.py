@@ -153,6 +153,16 @@ def test_html_bars_link_to_their_period_and_show_shares(archive):
     assert 'class="timeline-share" aria-current="true"' in share
 
 
+def test_what_was_searched_is_shown_escaped(archive):
+    server, _ = archive
+    hostile = 'Streik OR "<script>alert(1)</script>" OR x"onerror=alert(1)'  # matches Streik: bars are drawn
+    for path in ("/archive/articles", "/archive/search", "/-/timeline"):
+        html = server.get(path, params={"_search" if path == "/archive/articles" else "q": hostile}).text
+        assert "timeline-bar" in html or "<circle" in html
+        assert "<script>alert" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+        assert '"onerror=alert(1)' not in html
+
+
 def test_ranked_search_has_the_timeline_of_its_search(archive):
     server, db = archive
     data = server.get("/archive/search.json?q=Streik").json()
