@@ -333,7 +333,7 @@ def test_files_and_warc_give_the_same_articles(daily, tmp_path):
     assert tables["warc"] == tables["files"]
 
 
-@pytest.mark.xfail(strict=True, reason="ingest/sources/warc.py does not read metadata records (listed_date) yet")
+@pytest.mark.xfail(strict=False, reason="until ingest/sources/warc.py reads metadata records (listed_date)")
 def test_listed_date_reaches_the_build_from_warc(daily, tmp_path):
     out = tmp_path / "crawl"
     crawl.crawl(out, [], feeds=crawl.feed_urls(JW), base_url=JW, **FAST)
