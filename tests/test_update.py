@@ -1,0 +1,171 @@
+"""Updates in place: a build onto an archive reads only what changed and gives the tables a rebuild gives."""
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from ingest.build import build
+from test_build import PAYWALLED, SEED, page, short_item
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = ROOT / "tests" / "fixtures" / "pages"
+ART = "https://www.jungewelt.de/artikel/"
+# History only an update has; FTS5 keeps its index in shadow tables whose segments differ by how they were filled
+# (compared below through fts5vocab); sqlite_stat1 is ANALYZE's.
+NOT_COMPARED = {"article_versions", "sqlite_stat1", "sqlite_sequence"}
+
+
+def print_dump(title: str, words: str) -> str:
+    return (f"18.08.2010 / Inland / Seite 4\n\n{title}\n\nBerlin. {words} Die Versammlung dauerte bis in den "
+            f"Abend, danach wurde abgestimmt. (jW)\n")
+
+
+def layout_a(title: str, byline: str, url: str) -> str:
+    """An HTML page of layout A whose byline element names an author the compact dumps leave unsigned."""
+    return (f'<!DOCTYPE html><html lang="de"><head><meta charset="utf-8"><title>{title}</title>'
+            f'<link rel="canonical" href="{url}"></head><body><main class="container"><div class="view-article">'
+            f'<article><header><div class="kicker"><div>Italien</div></div><h1>{title}</h1>'
+            f'<address class="author mt-1">Von {byline}</address></header><div class="content">'
+            f'<p>Genua. Die Hafenarbeiter haben ihren Streik am Abend beendet, die Waffenlieferungen ruhen.</p>'
+            f'<p>Die Gewerkschaft kündigte weitere Aktionen an.</p></div></article></div></main></body></html>')
+
+
+def tables(db: Path) -> dict[str, list[tuple]]:
+    """Every table of the archive, its rows in key order (rowids left out: an update appends, a rebuild sorts)."""
+    conn = sqlite3.connect(db)
+    names = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+    out = {}
+    for name in names:
+        if name in NOT_COMPARED or name.startswith("articles_fts"):
+            continue
+        columns = [row[1] for row in conn.execute(f"PRAGMA table_info([{name}])")]
+        out[name] = sorted(conn.execute(f"SELECT {', '.join(f'[{c}]' for c in columns)} FROM [{name}]").fetchall(),
+                           key=repr)
+    # the full-text index: every term of every article at every position, by article id
+    conn.execute("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, articles_fts, 'instance')")
+    out["articles_fts"] = conn.execute("""SELECT v.term, a.id, v.col, v.offset FROM temp.vocab v
+                                          JOIN articles a ON a.rowid = v.doc ORDER BY 1, 2, 3, 4""").fetchall()
+    conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
+    conn.close()
+    return out
+
+
+def schema(db: Path) -> list[tuple]:
+    conn = sqlite3.connect(db)
+    rows = conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name").fetchall()
+    conn.close()
+    return rows
+
+
+def first_pages(raw: Path) -> None:
+    page(raw, "seed.txt", SEED, url=ART + "493101.trump-telefoniert-mit-putin.html")
+    page(raw, "seed-login.txt", PAYWALLED, url="https://www.jungewelt.de/loginFailed.php?ref=%2Fartikel%2F493101.x.html")
+    for n in range(4):
+        page(raw, f"items/item-{n}.txt", short_item(n))
+    # one article under its old print address and its new one: merged by content, the new id wins
+    page(raw, "old/030.txt", print_dump("Abstimmung im Betrieb", "Die Belegschaft stimmte über den Tarif ab."),
+         url="https://www.jungewelt.de/2010/08-18/030.php")
+    page(raw, "new/149407.txt", print_dump("Abstimmung im Betrieb", "Die Belegschaft stimmte über den Tarif ab."),
+         url=ART + "149407.abstimmung.html")
+    # an unsigned compact page: its glued byline is a name only the archive's other pages can give
+    shutil.copy(PAGES / "s3_known_author_p1.txt", raw / "s3_known_author_p1.txt")
+    shutil.copy(PAGES / "s3_known_author_p1.txt.meta.json", raw / "s3_known_author_p1.txt.meta.json")
+    page(raw, "art.txt", "Kein Ende in Sicht\nDie Lieferungen gehen weiter, die Verhandlungen ruhen ...\n"
+                         "Artikel-Länge: 4012 Zeichen\nSie benötigen ein Online-Abo, um diesen Artikel zu lesen.\n",
+         url="https://www.jungewelt.de/loginFailed.php?ref=/artikel/448123.kein-ende-in-sicht.html")
+    page(raw, "broken.txt", b"")
+
+
+def second_pages(raw: Path) -> None:
+    """New, changed and vanished pages; a listing that fills an old article's gaps; a byline that signs an old page."""
+    page(raw, "items/item-9.txt", short_item(9))
+    (raw / "items" / "item-1.txt").write_text(short_item(1).replace("mehr Lohn", "zwölf Prozent mehr Lohn"), "utf-8")
+    (raw / "items" / "item-2.txt").unlink()
+    (raw / "new" / "149407.txt").unlink()  # the old address stands alone again
+    (raw / "new" / "149407.txt.meta.json").unlink()
+    page(raw, "genua.html", layout_a("Streik beendet", "Lisa DeLuca", ART + "486100.streik-beendet.html"),
+         url=ART + "486100.streik-beendet.html")
+    page(raw, "index.html", (PAGES / "listing" / "edition_index.html").read_bytes(),
+         url="https://www.jungewelt.de/2023/03-31/index.php")
+    page(raw, "broken.txt", short_item(20))  # a rejected page that reads now
+
+
+def test_update_in_place_gives_the_rebuild_tables(tmp_path):
+    raw, db, fresh = tmp_path / "raw", tmp_path / "archive.db", tmp_path / "fresh.db"
+    first_pages(raw)
+    first = build(raw, db, progress=False, workers=1)
+    assert not first.updated_in_place and first.duplicates_merged == 2
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT authors FROM articles WHERE id = 'artikel-486040'").fetchone() == ("[]",)
+    assert conn.execute("SELECT id FROM articles WHERE title = 'Abstimmung im Betrieb'").fetchall() == [("artikel-149407",)]
+    conn.close()
+    second_pages(raw)
+    update = build(raw, db, progress=False, workers=2)
+    assert update.updated_in_place
+    assert (update.pages_parsed, update.pages_gone) == (5, 2)
+    assert update.versions_kept == 1
+    build(raw, fresh, progress=False, incremental=False, workers=1)
+    got, want = tables(db), tables(fresh)
+    assert got.keys() == want.keys()
+    for name in want:
+        assert got[name] == want[name], name
+    assert schema(db) == schema(fresh)
+    conn = sqlite3.connect(db)
+    # the second look signed the old compact page with the name the new HTML page gave
+    assert conn.execute("SELECT authors FROM articles WHERE id = 'artikel-486040'").fetchone() == ('["Lisa DeLuca"]',)
+    # the old address stands alone, the listing filled the paywalled article's kicker
+    assert conn.execute("SELECT id FROM articles WHERE title = 'Abstimmung im Betrieb'").fetchall() == [
+        ("print-2010-08-18-030",)]
+    assert conn.execute("SELECT kicker FROM articles WHERE id = 'artikel-448123'").fetchone() == ("Ukraine-Krieg",)
+    [(article_id, old_body)] = conn.execute("SELECT article_id, body_markdown FROM article_versions").fetchall()
+    assert article_id == "file-items-item-1" and "zwölf" not in old_body
+    conn.close()
+
+
+def test_unchanged_and_touched_files_are_not_parsed(tmp_path):
+    raw, db = tmp_path / "raw", tmp_path / "archive.db"
+    first_pages(raw)
+    build(raw, db, progress=False, workers=1)
+    before = tables(db)
+    again = build(raw, db, progress=False, workers=1)
+    assert (again.pages_parsed, again.pages_reused, again.articles_changed) == (0, 11, 0)
+    # a touched file with the same bytes is read and hashed, not parsed; a changed sidecar is a changed page
+    os.utime(raw / "seed.txt", ns=(1, 1))
+    page(raw, "items/item-0.txt", short_item(0), url=ART + "499000.streik.html")
+    touched = build(raw, db, progress=False, workers=1)
+    assert (touched.pages_parsed, touched.pages_reused) == (1, 10)
+    after = tables(db)
+    assert after["articles"] != before["articles"]
+    assert {row[0] for row in after["articles"]} - {row[0] for row in before["articles"]} == {"artikel-499000"}
+    assert sqlite3.connect(db).execute("SELECT file_mtime_ns FROM pages WHERE source_path = 'seed.txt'").fetchone() == (1,)
+
+
+def test_every_core_gives_the_same_archive(tmp_path):
+    raw = tmp_path / "raw"
+    first_pages(raw)
+    second_pages(raw)
+    for n in range(60):
+        page(raw, f"more/item-{n:03d}.txt", short_item(100 + n))
+    build(raw, tmp_path / "one.db", progress=False, workers=1)
+    build(raw, tmp_path / "two.db", progress=False, workers=2)
+    assert tables(tmp_path / "one.db") == tables(tmp_path / "two.db")
+
+
+@pytest.mark.parametrize("rebuild_first", [False, True])
+def test_an_archive_older_than_the_pages_columns_is_built_anew(tmp_path, rebuild_first):
+    raw, db = tmp_path / "raw", tmp_path / "archive.db"
+    first_pages(raw)
+    build(raw, db, progress=False, workers=1)
+    conn = sqlite3.connect(db)
+    conn.execute("INSERT INTO article_versions (article_id, title) VALUES ('artikel-1', 'alt')")
+    if not rebuild_first:
+        conn.execute("ALTER TABLE pages DROP COLUMN second_look")  # as an archive of an earlier build
+    conn.commit()
+    conn.close()
+    summary = build(raw, db, progress=False, workers=1)
+    assert summary.updated_in_place is rebuild_first
+    assert summary.versions_kept == 1  # its history is kept either way
