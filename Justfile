@@ -12,14 +12,14 @@ serve_opts := "-m metadata.yml --plugins-dir plugins --template-dir templates " 
 default:
     @just --list
 
-# read every page under data/raw/ and write data/archive.db (atomically)
-build:
-    python -m ingest build --raw {{raw}} --db {{db}}
+# read every page under data/raw/ on every core into data/archive.db: an existing archive is updated in place, in
+# one transaction (only new and changed pages are parsed); restart a running `just serve` afterwards
+build *args:
+    python -m ingest build --raw {{raw}} --db {{db}} {{args}}
 
-# throw the archive away and build it from scratch
-rebuild:
-    rm -f {{db}}
-    python -m ingest build --raw {{raw}} --db {{db}}
+# parse every page anew into a fresh file and swap it in when complete (the archive's article_versions are kept)
+rebuild *args:
+    python -m ingest build --rebuild --raw {{raw}} --db {{db}} {{args}}
 
 # build if any raw page is newer than the archive, then serve it on http://127.0.0.1:{{port}}
 serve:

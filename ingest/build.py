@@ -479,15 +479,16 @@ def _warc_task(page, stat, before: set, touched: list, plan: Plan) -> Iterator[t
 # --- the build ---------------------------------------------------------------------------------------------------
 
 def build(raw_dir: str | Path, target: str | Path, progress: bool = True, incremental: bool = True,
-          workers: int | None = None) -> Summary:
+          workers: int | None = None, rebuild: bool = False) -> Summary:
     """Every page under raw_dir into the archive at target: in place when it is an archive this build can update
-    (and `incremental`), else a fresh file swapped in (keeping the old file's article_versions when incremental)."""
+    (unless `rebuild` or not `incremental`), else a fresh file swapped in when complete, which keeps the old
+    file's article_versions unless not `incremental`."""
     raw_dir, target = Path(raw_dir), Path(target)
     if not raw_dir.is_dir():
         raise SystemExit(f"{raw_dir}: no such directory of raw pages")
     pool = Workers(workers or os.cpu_count() or 1, raw_dir)
     try:
-        if incremental and store.updatable(target):
+        if incremental and not rebuild and store.updatable(target):
             with store.updating(target) as db:
                 summary = _ingest(db, raw_dir, pool, fresh=False, progress=progress)
                 summary.updated_in_place = True

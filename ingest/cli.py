@@ -42,7 +42,7 @@ def cmd_parse(args) -> int:
 def cmd_build(args) -> int:
     from ingest.build import build
 
-    summary = build(args.raw, args.db, progress=not args.quiet)
+    summary = build(args.raw, args.db, progress=not args.quiet, workers=args.workers, rebuild=args.rebuild)
     print("\n".join(summary.lines()))
     print(f"archive: {args.db}")
     return 0
@@ -110,6 +110,11 @@ def main(argv: list[str] | None = None) -> None:
     b.add_argument("--raw", type=Path, default=DEFAULT_RAW)
     b.add_argument("--db", type=Path, default=DEFAULT_DB)
     b.add_argument("--quiet", action="store_true", help="no progress bars")
+    b.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="processes that parse pages (default: every core); 1 parses in this process")
+    b.add_argument("--rebuild", action="store_true",
+                   help="parse every page anew into a fresh file and swap it in (the archive's article_versions "
+                        "are kept); without it an existing archive is updated in place")
     b.set_defaults(run=cmd_build)
     c = sub.add_parser("crawl", help="fetch edition indexes, the articles they and the site's feeds list, into data/raw/crawl/")
     c.add_argument("--start", action="append", default=[], metavar="URL",

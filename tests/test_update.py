@@ -169,3 +169,24 @@ def test_an_archive_older_than_the_pages_columns_is_built_anew(tmp_path, rebuild
     summary = build(raw, db, progress=False, workers=1)
     assert summary.updated_in_place is rebuild_first
     assert summary.versions_kept == 1  # its history is kept either way
+
+
+def test_rebuild_writes_a_fresh_file_and_keeps_the_history(tmp_path):
+    import subprocess
+    import sys
+
+    raw, db = tmp_path / "raw", tmp_path / "archive.db"
+    page(raw, "item.txt", short_item(1))
+    build(raw, db, progress=False, workers=1)
+    page(raw, "item.txt", short_item(1).replace("mehr Lohn", "zwölf Prozent mehr Lohn"))
+    assert build(raw, db, progress=False, workers=1).versions_kept == 1
+    inode = db.stat().st_ino
+    command = [sys.executable, "-m", "ingest", "build", "--raw", str(raw), "--db", str(db), "--quiet"]
+    done = subprocess.run([*command, "--rebuild", "--workers", "2"], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "updated in place" not in done.stdout and "old versions kept: 1" in done.stdout
+    assert db.stat().st_ino != inode  # a new file, moved into place
+    inode = db.stat().st_ino
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    assert "(0 new or changed, archive updated in place)" in done.stdout
+    assert db.stat().st_ino == inode  # the same file, changed in place
