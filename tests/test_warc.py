@@ -40,6 +40,10 @@ PAGES = [
     (HTML / "article_paywall.html", f"{JW}/artikel/400001.wohnungsnot.html", "2023-11-04T10:00:00Z",
      "a/400001.html"),
 ]
+# the day a feed listed a page: in a sidecar, or in the crawler's metadata record right after its response
+LISTED = {f"{JW}/artikel/102.drei.html": "2025-02-11"}
+# … or in a record of its own further on (a feed seen on a later day): warc_pages() has it, the build not yet
+LISTED_LATER = {f"{JW}/artikel/100.eins.html": "2025-02-10"}
 
 
 def http_headers(status: str, body: bytes, content_type: str = "text/html; charset=utf-8") -> StatusAndHeaders:
@@ -52,7 +56,8 @@ def write_loose(raw: Path) -> None:
         path = raw / name
         path.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(fixture, path)
-        path.with_name(path.name + ".meta.json").write_text(json.dumps({"url": url, "fetched_at": fetched_at}))
+        meta = {"url": url, "fetched_at": fetched_at, "listed_date": LISTED.get(url)}
+        path.with_name(path.name + ".meta.json").write_text(json.dumps(meta))
 
 
 def write_warc(path: Path) -> None:
@@ -80,8 +85,12 @@ def write_warc(path: Path) -> None:
                                                    warc_headers_dict={"WARC-Date": fetched_at})
                 seen[body] = (url, record.rec_headers.get_header("WARC-Payload-Digest"))
             writer.write_record(record)
-            writer.write_record(writer.create_warc_record(url, "metadata", payload=BytesIO(b'{"via": "test"}'),
-                                                          warc_content_type="application/json",
+            if "102" in url:
+                about, kind = f"fetched_at: {fetched_at}\r\nlisted_date: {LISTED[url]}\r\n".encode(), "application/warc-fields"
+            else:
+                about, kind = b'{"via": "test", "listed_date": "1999-01-01"}', "application/json"
+            writer.write_record(writer.create_warc_record(url, "metadata", payload=BytesIO(about),
+                                                          warc_content_type=kind,
                                                           warc_headers_dict={"WARC-Date": fetched_at}))
         for url, status, content_type in [("https://example.org/artikel/999.fremd.html", "200 OK", "text/html"),
                                           (f"{JW}/artikel/104.weg.html", "404 Not Found", "text/html"),
@@ -89,6 +98,9 @@ def write_warc(path: Path) -> None:
             body = b"<html><body><h1>nicht hier</h1><p>Berlin. Kein Artikel. (jW)</p></body></html>"
             writer.write_record(writer.create_warc_record(url, "response", payload=BytesIO(body),
                                                           http_headers=http_headers(status, body, content_type)))
+        for url, day in LISTED_LATER.items():
+            writer.write_record(writer.create_warc_record(url, "metadata", warc_content_type="application/warc-fields",
+                                                          payload=BytesIO(f"listed_date: {day}\r\n".encode())))
 
 
 def rows(db: Path, table: str, drop: tuple[str, ...]) -> list[tuple]:
@@ -118,6 +130,8 @@ def test_loose_files_and_one_warc_build_the_same_archive(tmp_path):
     conn.close()
     assert all(p.startswith("crawl/2025-04-01.warc.gz#") for p in paths) and len(set(paths)) == len(PAGES)
     assert dates[f"{JW}/artikel/102.drei.html"] == "2025-04-01T12:00:00Z"  # the revisit, with the first payload
+    listed = {p.url: p.listed_date for p in warc_pages(tmp_path / "warc") if p.listed_date}
+    assert listed == LISTED | LISTED_LATER
 
 
 def test_warc_pages_are_reused_by_the_next_build(tmp_path):
@@ -132,20 +146,22 @@ def test_a_damaged_warc_keeps_the_records_before_the_damage(tmp_path):
     write_warc(raw / "good.warc.gz")
     data = (raw / "good.warc.gz").read_bytes()
     complete = [p for p in warc_pages(raw)]
-    # cut in the middle of the last article response's gzip member
     (raw / "good.warc.gz").rename(tmp_path / "good.warc.gz")
+    # cut two thirds of the way in: the records before the cut are read, the file is an error
     (raw / "cut.warc.gz").write_bytes(data[: len(data) * 2 // 3])
-    members = gzip.decompress(data)  # an uncompressed copy with garbage in the middle
-    (raw / "garbled.warc").write_bytes(members[: len(members) // 2] + b"\x00garbage\xff" * 50 + members[len(members) // 2:])
+    # an uncompressed copy with one page's bytes overwritten: that record is an error, every other is read
+    plain = gzip.decompress(data)
+    at = plain.index(b"Zweiter Artikel")
+    (raw / "garbled.warc").write_bytes(plain[:at] + b"\x00garbage\xff!!!!" + plain[at + 15:])
     summary = build(raw, tmp_path / "archive.db", progress=False)
     conn = sqlite3.connect(tmp_path / "archive.db")
     errors = dict(conn.execute("SELECT source_path, reason FROM ingest_errors WHERE reason LIKE 'damaged%'"))
     from_files = dict(conn.execute("SELECT substr(source_path, 1, instr(source_path, '#') - 1), count(*) "
-                                   "FROM pages WHERE source_path LIKE '%#%' GROUP BY 1"))
+                                   "FROM pages WHERE source_path LIKE '%#%' AND status IN ('article', 'listing') GROUP BY 1"))
     conn.close()
-    assert set(errors) == {"cut.warc.gz", "garbled.warc"}, errors
-    assert all(reason.startswith("damaged WARC file: ") for reason in errors.values())
-    # the records before the damage are in: at least a third of the pages from each file, never all of them
+    assert errors["cut.warc.gz"].startswith("damaged WARC file: ")
+    [(garbled, reason)] = [(path, reason) for path, reason in errors.items() if path.startswith("garbled.warc#")]
+    assert reason.startswith("damaged WARC record: block digest failed") and len(errors) == 2, errors
     assert len(complete) // 3 <= from_files["cut.warc.gz"] < len(complete)
-    assert len(complete) // 3 <= from_files["garbled.warc"] < len(complete)
+    assert from_files["garbled.warc"] == len(complete) - 1
     assert summary.articles_written >= 3

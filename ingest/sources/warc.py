@@ -13,6 +13,7 @@ from ingest.sources.files import RawPage, Unreadable
 
 WARC_SUFFIXES = (".warc", ".warc.gz")
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+_DAY = re.compile(r"^\d{4}-\d\d-\d\d$")
 _NOT_IN_URL = re.compile(r"[\x00-\x20\x7f]")  # a header line garbled into the URL
 _WARC_DATE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z$")  # ISO 28500: UTC, W3C form
 
@@ -54,18 +55,23 @@ class WarcReader:
     """
     root: Path
     payloads: dict[tuple[str, str], bytes] = field(default_factory=dict)
+    # the day a feed or listing showed a URL: the crawler's metadata records (warc-fields `listed_date`)
+    listed: dict[str, str] = field(default_factory=dict)
     # revisits waiting for their response: (path, url, referred url, digest, date)
     pending: list[tuple[str, str, str, str, str | None]] = field(default_factory=list)
 
     def read(self, path: Path) -> Iterator[RawPage | Unreadable]:
         rel = path.relative_to(self.root).as_posix()
         count = 0
+        held: list[RawPage] = []  # a page waits for the metadata records after it (its listed_date)
         try:
             size = path.stat().st_size
             with open(path, "rb") as stream:
                 records = ArchiveIterator(stream, check_digests=True)  # True: note digest problems, raise none
                 for record in records:
                     count += 1
+                    if record.rec_type in ("response", "revisit", "request"):
+                        yield from self._release(held)
                     if record.length is None:  # what warcio makes of a record cut inside its header
                         raise ValueError(f"record {count} has no Content-Length")
                     page = self._page(rel, record, count)
@@ -85,11 +91,12 @@ class WarcReader:
                         yield Unreadable(f"{rel}#{_record_name(record) or count}", f"damaged WARC record: {broken[0]}")
                     elif isinstance(page, RawPage):
                         self._remember(page, record)
-                        yield page
+                        held.append(page)
                     elif isinstance(page, Unreadable):
                         yield page
                     elif page is not None:
                         self.pending.append(page)
+                yield from self._release(held)
                 end = records.offset
                 if end < size:
                     stream.seek(end)
@@ -99,13 +106,17 @@ class WarcReader:
                     yield Unreadable(rel, f"damaged WARC file: {records.err_count} stray lines between records "
                                           "(every record read)")
         except Exception as err:  # ArchiveLoadFailed, zlib.error, OSError …: one bad file never stops a build
+            yield from self._release(held)
             yield Unreadable(rel, f"damaged WARC file: {type(err).__name__}: {err} (after record {count})")
 
     def _page(self, rel: str, record, number: int) -> RawPage | Unreadable | tuple | None:
         """A response as a page, a revisit as (path, url, referred url, digest, date), anything else None."""
         kind = record.rec_type
+        if kind == "metadata":
+            self._note_listed(record)
+            return None
         if kind not in ("response", "revisit"):
-            return None  # request, metadata, warcinfo, resource …: not a page the site served
+            return None  # request, warcinfo, resource …: not a page the site served
         url = record.rec_headers.get_header("WARC-Target-URI")
         if not is_jungewelt(url):
             return None
@@ -130,6 +141,24 @@ class WarcReader:
         target = record.rec_headers.get_header("WARC-Refers-To-Target-URI") or url
         return (name, url, target, record.rec_headers.get_header("WARC-Payload-Digest") or "", date)
 
+    def _release(self, held: list[RawPage]) -> Iterator[RawPage]:
+        for page in held:
+            page.listed_date = self.listed.get(page.url, page.listed_date)
+            yield page
+        held.clear()
+
+    def _note_listed(self, record) -> None:
+        """The earliest `listed_date` any metadata record gives a URL (the crawler notes a day a feed showed
+        a page it already had as a later metadata record referring to the page's response)."""
+        if not (record.rec_headers.get_header("Content-Type") or "").startswith("application/warc-fields"):
+            return
+        url = record.rec_headers.get_header("WARC-Target-URI")
+        for line in record.content_stream().read().decode("utf-8", "replace").splitlines():
+            name, _, value = line.partition(":")
+            day = value.strip()
+            if name.strip() == "listed_date" and url and _DAY.match(day):
+                self.listed[url] = min(day, self.listed.get(url, day))
+
     def _remember(self, page: RawPage, record) -> None:
         digest = record.rec_headers.get_header("WARC-Payload-Digest")
         if digest:
@@ -143,13 +172,20 @@ class WarcReader:
                 yield Unreadable(name, f"unresolved revisit: no response of {target} with payload "
                                        f"{digest or '(no digest)'} in any WARC file")
             else:
-                yield RawPage(path=name, data=data, url=url, fetched_at=date)
+                yield RawPage(path=name, data=data, url=url, fetched_at=date, listed_date=self.listed.get(url))
         self.pending.clear()
 
 
 def warc_pages(root: str | Path) -> Iterator[RawPage | Unreadable]:
-    """Every page in every WARC file under root, in file order; a damaged file yields what precedes the damage."""
+    """Every page in every WARC file under root, in file order; a damaged file yields what precedes the damage.
+
+    The pages come once every file has been read, because a metadata record giving a page's listed_date may
+    come in a later file than the page (the build keeps every page in memory anyway).
+    """
     reader = WarcReader(Path(root))
-    for path in warc_paths(root):
-        yield from reader.read(path)
-    yield from reader.unresolved()
+    pages = [page for path in warc_paths(root) for page in reader.read(path)]
+    pages += reader.unresolved()
+    for page in pages:
+        if isinstance(page, RawPage) and page.url in reader.listed:
+            page.listed_date = reader.listed[page.url]
+    yield from pages
