@@ -463,7 +463,7 @@ class Crawler:
             return
         final = self.redirects.get(url, url)
         for pages in (self.pages, self.other_pages):
-            if pages.meta(final):
+            if pages.has(final):
                 pages.note_listed_date(final, day)
                 return
 

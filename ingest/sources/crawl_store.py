@@ -114,6 +114,9 @@ class LooseFiles:
     def meta(self, url: str) -> dict:
         return read_json(self._meta_path(url))
 
+    def has(self, url: str) -> bool:
+        return self._meta_path(url).exists()
+
     def payload(self, url: str) -> bytes | None:
         path = self.out_dir / page_file(url)
         return path.read_bytes() if path.exists() else None
@@ -248,7 +251,10 @@ class WarcFiles:
         self.info = info
         self.max_size = max_size
         self.log = log or (lambda message: None)
-        self.captures: dict[str, dict] = {}  # url → its newest capture: payload location, digests, validators
+        # url → [WARC file, offset of its newest response, listed_date]: all a run needs in memory (a million
+        # pages fit in a few hundred MB); the rest of a capture is read from its record when wanted (`capture`)
+        self.captures: dict[str, list] = {}
+        self._names: dict[str, str] = {}  # one string per WARC file name
         self.redirects: dict[str, str] = {}  # learnt from redirect responses when files are scanned
         self.written: list[str] = []  # WARC files this run closed, relative names
         self.path: Path | None = None  # the .open file being written
@@ -263,53 +269,72 @@ class WarcFiles:
     # ---- what we have --------------------------------------------------------------------
 
     def urls(self) -> set[str]:
-        return {url for url, capture in self.captures.items() if "offset" in capture}
+        return {url for url, (_, offset, _) in self.captures.items() if offset is not None}
+
+    def has(self, url: str) -> bool:
+        capture = self.captures.get(url)
+        return capture is not None and capture[1] is not None
 
     def name(self, url: str) -> str:
         return url
 
-    def meta(self, url: str) -> dict:
-        return self.captures.get(url, {})
-
-    def payload(self, url: str) -> bytes | None:
-        capture = self.captures.get(url)
-        if not capture or "offset" not in capture:
-            return None
-        path = self.out_dir / capture["warc"]
+    def capture(self, url: str) -> dict:
+        """The newest response of a page we have, read from its record: where it is, its date, record id and
+        payload digest, the validators it came with (etag, last_modified), listed_date, payload and its sha256.
+        A revisit does not change it: a later 304's new ETag is not remembered (the next refresh sends the
+        response's own, and the site answers 200 or 304 as before)."""
+        if not self.has(url):
+            return {}
+        warc, offset, listed = self.captures[url]
+        path = self.out_dir / warc
         try:
             with open(path, "rb") as stream:
-                stream.seek(capture["offset"])
-                for record in ArchiveIterator(stream):
-                    return record.content_stream().read()
-        except (OSError, ValueError) as err:  # the file moved or is damaged: the page is fetched anew
-            self.log(f"{path}: {err}")
-        return None
+                stream.seek(offset)
+                record = next(iter(ArchiveIterator(stream)))
+                payload = record.content_stream().read()
+        except (OSError, ValueError, StopIteration) as err:  # the file moved or is damaged: fetched anew
+            self.log(f"{path}: no record at {offset}: {err}")
+            return {}
+        headers = record.rec_headers
+        found = {"url": headers.get_header("WARC-Target-URI"), "date": headers.get_header("WARC-Date"),
+                 "record_id": _id(record), "digest": headers.get_header("WARC-Payload-Digest"),
+                 "payload": payload, "sha256": hashlib.sha256(payload).hexdigest(), "listed_date": listed}
+        for header, key in (("ETag", "etag"), ("Last-Modified", "last_modified")):
+            if record.http_headers and record.http_headers.get_header(header):
+                found[key] = record.http_headers.get_header(header)
+        return found
+
+    def meta(self, url: str) -> dict:
+        return {k: v for k, v in self.capture(url).items() if k != "payload"}
+
+    def payload(self, url: str) -> bytes | None:
+        return self.capture(url).get("payload")
 
     def _apply(self, entry: dict) -> None:
-        url = entry["url"]
-        capture = self.captures.setdefault(url, {})
-        listed = [d for d in (capture.get("listed_date"), entry.get("listed_date")) if d]
+        url, day = entry["url"], entry.get("listed_date")
+        capture = self.captures.get(url)
         if entry.get("kind") == "response":
-            capture.clear()
-            capture.update(entry)
-        elif entry.get("kind") == "revisit":  # seen again: newer validators; the payload and its date stay
-            capture.update({k: entry[k] for k in ("etag", "last_modified") if k in entry})
-            capture["revisited"] = entry.get("date")
-        if listed:
-            capture["listed_date"] = min(listed)
+            warc = self._names.setdefault(entry["warc"], entry["warc"])
+            capture = self.captures[url] = [warc, entry["offset"], capture[2] if capture else None]
+        if day:
+            if capture is None:  # a day for a page whose response is not indexed (yet)
+                capture = self.captures[url] = [None, None, None]
+            if not capture[2] or day < capture[2]:
+                capture[2] = day
 
     def _load_index(self) -> None:
         index = self.out_dir / WARC_INDEX
         indexed: set[str] = set()
         if index.exists():
-            for line in index.read_text("utf-8").splitlines():
-                try:
-                    entry = json.loads(line)
-                except ValueError:  # a line cut by a kill: its WARC file is scanned again below
-                    continue
-                indexed.add(entry.get("warc"))
-                if "url" in entry:
-                    self._apply(entry)
+            with open(index, encoding="utf-8") as lines:
+                for line in lines:
+                    try:
+                        entry = json.loads(line)
+                    except ValueError:  # a line cut by a kill: its WARC file is scanned again below
+                        continue
+                    indexed.add(entry.get("warc"))
+                    if "url" in entry:
+                        self._apply(entry)
         for path in sorted(self.out_dir.rglob("*.warc.gz")):
             name = path.relative_to(self.out_dir).as_posix()
             if name not in indexed and not name.startswith("."):
@@ -337,30 +362,21 @@ class WarcFiles:
         self._append_index(entries)
 
     def _entry_of(self, record, name: str) -> dict | None:
+        """A record's index line: a page's 200 response, or a metadata record's listed_date; a redirect is noted."""
         url = record.rec_headers.get_header("WARC-Target-URI")
-        date = record.rec_headers.get_header("WARC-Date")
-        record_id = record.rec_headers.get_header("WARC-Record-ID")
         if record.rec_type == "metadata":
             day = read_warc_fields(record.content_stream().read()).get("listed_date")
             return {"kind": "metadata", "url": url, "warc": name, "listed_date": day} if day else None
-        if record.rec_type not in ("response", "revisit") or record.http_headers is None:
+        if record.rec_type != "response" or record.http_headers is None or urlsplit(url).path == "/robots.txt":
             return None
         http = record.http_headers
         status = http.get_statuscode()
-        if record.rec_type == "response" and status.startswith("3") and http.get_header("Location"):
-            location = httpx.URL(url).join(http.get_header("Location"))
-            self.redirects[url] = str(location)
+        if status.startswith("3") and http.get_header("Location"):
+            self.redirects[url] = str(httpx.URL(url).join(http.get_header("Location")))
             return None
-        if status != "200" and not (record.rec_type == "revisit" and status == "304"):
+        if status != "200":
             return None
-        entry = {"kind": record.rec_type, "url": url, "date": date, "warc": name, "record_id": record_id,
-                 "digest": record.rec_headers.get_header("WARC-Payload-Digest")}
-        for header, key in (("ETag", "etag"), ("Last-Modified", "last_modified")):
-            if http.get_header(header):
-                entry[key] = http.get_header(header)
-        if record.rec_type == "response":
-            entry["sha256"] = hashlib.sha256(record.content_stream().read()).hexdigest()
-        return entry
+        return {"kind": "response", "url": url, "date": record.rec_headers.get_header("WARC-Date"), "warc": name}
 
     def _append_index(self, entries: Iterable[dict]) -> None:
         # appended after the records are written: a kill in between only makes a later run fetch a page again
@@ -470,14 +486,14 @@ class WarcFiles:
     def save(self, requested_url: str, url: str, response: httpx.Response, listed: str | None) -> str:
         """A response (new or changed payload) or a revisit (same payload as the newest capture)."""
         sha256 = hashlib.sha256(response.content).hexdigest()
-        before = self.captures.get(url, {})
-        if before.get("sha256") == sha256 and "offset" in before:
+        before = self.capture(url)
+        if before.get("sha256") == sha256:
             self._revisit(url, response, before)
             outcome = "unchanged"
         else:
-            outcome = "changed" if "offset" in before else "saved"
+            outcome = "changed" if before else "saved"
             self._write(lambda writer: self._page_records(writer, requested_url, url, response, listed, before),
-                        lambda placed, name: self._page_entries(placed, name, url, response, sha256, listed))
+                        lambda placed, name: self._page_entries(placed, name, url, listed))
         if listed and outcome == "unchanged":
             self.note_listed_date(url, listed)
         return outcome
@@ -495,14 +511,12 @@ class WarcFiles:
                                                             "WARC-Concurrent-To": _id(record)})
         return [request, record, meta]
 
-    def _page_entries(self, placed, name, url, response, sha256, listed) -> list[dict]:
+    def _page_entries(self, placed, name, url, listed) -> list[dict]:
         entries = []
         for record, offset, length in placed:
             if record.rec_type == "response" and record.rec_headers.get_header("WARC-Target-URI") == url:
                 entry = {"kind": "response", "url": url, "date": record.rec_headers.get_header("WARC-Date"),
-                         "warc": name, "offset": offset, "length": length, "record_id": _id(record),
-                         "digest": record.rec_headers.get_header("WARC-Payload-Digest"), "sha256": sha256}
-                entry.update({k: v for k, v in _validators(response).items() if k != "content_type"})
+                         "warc": name, "offset": offset, "length": length}
                 if listed:
                     entry["listed_date"] = listed
                 entries.append(entry)
@@ -521,25 +535,20 @@ class WarcFiles:
                                                                    "WARC-Concurrent-To": _id(record)})
             return [request, record]
 
-        def entries(placed, name) -> list[dict]:
-            record = placed[-1][0]
-            entry = {"kind": "revisit", "url": url, "date": record.rec_headers.get_header("WARC-Date"), "warc": name,
-                     "record_id": _id(record), "digest": before["digest"]}
-            entry.update({k: v for k, v in _validators(response).items() if k != "content_type"})
-            return [entry]
-
-        self._write(records, entries)
+        self._write(records, lambda placed, name: [])  # the payload stays where the index has it
 
     def not_modified(self, requested_url: str, url: str, response: httpx.Response) -> None:
         """A 304 to our conditional GET: a revisit of the newest capture, if it is in a WARC file."""
-        before = self.captures.get(url, {})
-        if "offset" in before:
+        before = self.capture(url)
+        if before:
             self._revisit(url, response, before)
 
     def note_listed_date(self, url: str, day: str) -> None:
         """A page we have, listed by a feed: a metadata record with the day, referring to its newest response."""
-        before = self.captures.get(url)
-        if not before or "offset" not in before or (before.get("listed_date") and before["listed_date"] <= day):
+        if not self.has(url) or (self.captures[url][2] and self.captures[url][2] <= day):
+            return  # a page we lack, or one that knows this day or an earlier one
+        before = self.capture(url)
+        if not before:
             return
 
         def records(writer: WARCWriter) -> list:
