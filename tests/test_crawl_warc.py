@@ -333,14 +333,35 @@ def test_files_and_warc_give_the_same_articles(daily, tmp_path):
     assert tables["warc"] == tables["files"]
 
 
-@pytest.mark.xfail(strict=False, reason="until ingest/sources/warc.py reads metadata records (listed_date)")
 def test_listed_date_reaches_the_build_from_warc(daily, tmp_path):
-    out = tmp_path / "crawl"
-    crawl.crawl(out, [], feeds=crawl.feed_urls(JW), base_url=JW, **FAST)
-    listed = {p.url: p.listed_date for p in warc_pages(out)}
-    assert listed[JW + "/artikel/301.tarif.html"] == "2025-03-15"
-    assert listed[JW + "/artikel/306.pokal.html"] is None
+    """The day a feed listed a page, from the metadata record beside its response or from a later one."""
+    def listed_in_build(out: Path) -> dict:
+        db = out.parent / (out.name + ".db")
+        build(out, db, progress=False)
+        with sqlite3.connect(db) as conn:
+            return dict(conn.execute("SELECT url, listed_date FROM pages WHERE status = 'article'"))
 
+    days = {}
+    for format in ("files", "warc"):
+        out = tmp_path / format
+        crawl.crawl(out, [], feeds=crawl.feed_urls(JW), base_url=JW, format=format, **FAST)
+        days[format] = listed_in_build(out)
+    assert days["warc"][JW + "/artikel/301.tarif.html"] == "2025-03-15"
+    assert days["warc"][JW + "/artikel/306.pokal.html"] is None
+    assert days["warc"] == days["files"]
+
+    # the next day a feed lists 305, which we have: a metadata record in the next file gives it its day
+    daily.newsticker = "newsticker_v2.rss"
+    for format in ("files", "warc"):
+        out = tmp_path / format
+        crawl.crawl(out, [], feeds=crawl.feed_urls(JW), base_url=JW, format=format, **FAST)
+    listed = {p.url: p.listed_date for p in warc_pages(tmp_path / "warc")}
+    assert listed[JW + "/artikel/305.beilage.html"] == "2025-03-15"
+    assert listed_in_build(tmp_path / "files")[JW + "/artikel/305.beilage.html"] == "2025-03-15"
+    # the build itself (streaming, one WARC file at a time) does not yet apply a metadata record in a later file
+    # to a page of an earlier one
+    if listed_in_build(tmp_path / "warc")[JW + "/artikel/305.beilage.html"] != "2025-03-15":
+        pytest.xfail("ingest/build.py: a later WARC file's listed_date for a page in an earlier file")
 
 def test_a_gzipped_chunked_answer_is_kept_as_sent(monkeypatch, tmp_path):
     """The body as it came over the wire (gzip'd, its chunks undone), its headers saying so; read back as HTML."""
