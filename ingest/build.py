@@ -400,19 +400,22 @@ def plan_update(db, root: Path) -> Plan:
             current = next(known, None)
             advance()
         if current is not None and current[0] == rel:
-            path, size, mtime, sidecar, sha, url, fetched_at, listed_date = current
+            path, size, mtime, sidecar = current
             current = next(known, None)
             advance()
             if (size, mtime, sidecar) == stat:
                 plan.unchanged += 1
                 continue
-            plan.loose.append((rel, None, stat, (sha, url, fetched_at, listed_date)))
+            plan.loose.append((rel, None, stat, path))
         else:
             plan.loose.append((rel, None, stat, None))
     while current is not None:
         plan.gone.append(current[0])
         current = next(known, None)
         advance()
+    # what the archive has of touched files: is it the same bytes and sidecar? (read only for these)
+    plan.loose = [(rel, None, stat, store.page_meta(db, known_path) if known_path else None)
+                  for rel, _page, stat, known_path in plan.loose]
     for rel in sorted(warc_known - warc_on_disk):
         plan.gone.extend(store.warc_file_pages(db, rel))
         plan.gone.append(rel)  # a whole damaged file's error row

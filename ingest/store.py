@@ -45,7 +45,19 @@ PAGE_COLUMNS = {
     "text_length": int, "fields_filled": int, "content_key": str, "bylines": str, "second_look": int,
     "file_size": int, "file_mtime_ns": int, "sidecar_mtime_ns": int,
 }
-PAGE_INDEXES = [["own_article_id"], ["article_id"], ["content_key"], ["article_url"]]
+# The pages table holds every record (most of its bytes): what an update asks of it without reading records is
+# answered from these indexes (name → (columns, WHERE of a partial index)); made with the table, filled as pages come
+PAGE_INDEXES = {
+    "idx_pages_article_id": ("article_id, status", ""),
+    "idx_pages_own_article_id": ("own_article_id", ""),
+    "idx_pages_content_key": ("content_key", "content_key IS NOT NULL"),
+    "idx_pages_article_url": ("article_url", ""),
+    "idx_pages_files": ("source_path, file_size, file_mtime_ns, sidecar_mtime_ns", ""),
+    "idx_pages_bylines": ("bylines", "bylines != '[]'"),
+    "idx_pages_second_look": ("second_look", "second_look = 1"),
+    "idx_pages_status": ("status", ""),
+    "idx_pages_listed_date": ("article_id, listed_date", "listed_date IS NOT NULL"),
+}
 # The most complete page of an article wins: full text over paywalled, then more text, more fields, the later fetch,
 # the later path (ingest/build.py computes the three numbers from the record)
 MOST_COMPLETE_FIRST = ("full_text DESC, text_length DESC, fields_filled DESC, coalesce(fetched_at, '') DESC, "
@@ -85,6 +97,9 @@ def create_schema(db: sqlite_utils.Database) -> None:
     db["aliases"].create({"url": str, "article_id": str, "source_path": str}, pk="url", if_not_exists=True,
                          foreign_keys=[("article_id", "articles", "id")])
     db["pages"].create(PAGE_COLUMNS, pk="source_path", if_not_exists=True)
+    if set(PAGE_COLUMNS) <= set(db["pages"].columns_dict):  # an older archive's pages table is only read
+        for name, (columns, where) in PAGE_INDEXES.items():
+            db.conn.execute(f"CREATE INDEX IF NOT EXISTS {name} ON pages ({columns})" + (f" WHERE {where}" if where else ""))
     db["article_versions"].create(
         {"id": int, "article_id": str, "source_path": str, "sha256": str, "replaced_at": str, "title": str,
          "teaser": str, "published": str, "body_markdown": str, "record": str},
@@ -183,7 +198,7 @@ def finish(db: sqlite_utils.Database, places: dict[int, dict], agencies: dict[st
     for name, expression in EXPRESSION_INDEXES.items():
         conn.execute(f"CREATE INDEX IF NOT EXISTS {name} ON articles({expression})")
     for table, column in [("article_authors", "author_id"), ("article_agencies", "agency_code"), ("article_topics", "topic"),
-                          ("aliases", "article_id"), ("article_versions", "article_id"), ("pages", "article_id"),
+                          ("aliases", "article_id"), ("article_versions", "article_id"),
                           ("listing_items", "article_id")]:
         db[table].create_index([column], if_not_exists=True)
     conn.execute("ANALYZE")
@@ -353,10 +368,15 @@ def copy_versions(db: sqlite_utils.Database, old: str | Path) -> None:
 
 
 def page_states(db: sqlite_utils.Database) -> Iterator[tuple]:
-    """(source_path, file_size, file_mtime_ns, sidecar_mtime_ns, sha256, url, fetched_at, listed_date) of every page,
-    in source_path order."""
-    yield from db.conn.execute("SELECT source_path, file_size, file_mtime_ns, sidecar_mtime_ns, sha256, url, fetched_at, "
-                               "listed_date FROM pages ORDER BY source_path")
+    """(source_path, file_size, file_mtime_ns, sidecar_mtime_ns) of every page, in source_path order."""
+    yield from db.conn.execute("SELECT source_path, file_size, file_mtime_ns, sidecar_mtime_ns FROM pages "
+                               "INDEXED BY idx_pages_files ORDER BY source_path")
+
+
+def page_meta(db: sqlite_utils.Database, path: str) -> tuple:
+    """(sha256, url, fetched_at, listed_date) the archive has for a page."""
+    return tuple(db.conn.execute("SELECT sha256, url, fetched_at, listed_date FROM pages WHERE source_path = ?",
+                                 [path]).fetchone())
 
 
 def old_pages(db: sqlite_utils.Database, paths: list[str]) -> dict[str, dict]:
@@ -451,15 +471,14 @@ def warc_file_pages(db: sqlite_utils.Database, rel: str) -> list[str]:
 
 
 def index_pages(db: sqlite_utils.Database) -> None:
-    for columns in PAGE_INDEXES:
-        db.conn.execute(f"CREATE INDEX IF NOT EXISTS idx_pages_{'_'.join(columns)} ON pages ({', '.join(columns)})")
     db.conn.execute("CREATE INDEX IF NOT EXISTS idx_listing_items_article_id ON listing_items (article_id)")
 
 
 def bylines(db: sqlite_utils.Database) -> frozenset[str]:
     """Every author name the archive's pages give by themselves."""
     return frozenset(row[0] for row in db.conn.execute(
-        "SELECT DISTINCT je.value FROM pages, json_each(pages.bylines) je WHERE pages.bylines != '[]'"))
+        "SELECT DISTINCT je.value FROM (SELECT DISTINCT bylines FROM pages INDEXED BY idx_pages_bylines "
+        "WHERE bylines != '[]') p, json_each(p.bylines) je"))
 
 
 def second_look_pages(db: sqlite_utils.Database) -> list[str]:
@@ -660,7 +679,8 @@ def refresh_lookups(db: sqlite_utils.Database, ids: set[str], before: dict[str, 
                          [place[column] for column in columns])
     _recount(conn, "places", "id", "id", before["places"] | after["places"],
              "SELECT count(*) FROM articles WHERE place_id = ?")
-    conn.execute("ANALYZE")
+    conn.execute("PRAGMA analysis_limit = 1000")  # a sample is enough for the planner after an update; a full
+    conn.execute("ANALYZE")                        # ANALYZE reads every index of a million articles
 
 
 def _recount(conn, table: str, name: str, key: str, values: set, count_sql: str, insert: str | None = None) -> dict:

@@ -163,6 +163,7 @@ def test_an_archive_older_than_the_pages_columns_is_built_anew(tmp_path, rebuild
     conn = sqlite3.connect(db)
     conn.execute("INSERT INTO article_versions (article_id, title) VALUES ('artikel-1', 'alt')")
     if not rebuild_first:
+        conn.execute("DROP INDEX idx_pages_second_look")
         conn.execute("ALTER TABLE pages DROP COLUMN second_look")  # as an archive of an earlier build
     conn.commit()
     conn.close()
