@@ -25,8 +25,8 @@ VERSION_SUFFIX = ".old"
 WARC_PREFIX = "jw"
 # a WARC file being written has this suffix on top: the build reads only closed files
 OPEN_SUFFIX = ".open"
-# the crawl's own index of its WARC files: one JSON line per capture, so a run knows what it has without
-# reading the WARC files (they are scanned only for what the index lacks)
+# the crawl's own index of its WARC files: a JSON line per page response (where it is) and per listed_date, so
+# a run knows what it has without reading the WARC files (they are scanned only for what the index lacks)
 WARC_INDEX = ".warc-index.jsonl"
 WARC_SIZE = 1_000_000_000  # bytes before the next file is begun: Heritrix's customary 1 GB
 _SAFE_SEGMENT = re.compile(r"[^A-Za-z0-9._~%+=,@-]")
