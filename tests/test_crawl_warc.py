@@ -388,6 +388,8 @@ def test_a_gzipped_chunked_answer_is_kept_as_sent(monkeypatch, tmp_path):
                     self.end_headers()
                     return self.wfile.write(body)
                 body = gzip.compress(page)
+                if path == "/artikel/301.kaputt.html":  # says gzip, is not
+                    body = b"\x1f\x8b" + page[:200]
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
                 self.send_header("Content-Encoding", "gzip")
@@ -404,11 +406,14 @@ def test_a_gzipped_chunked_answer_is_kept_as_sent(monkeypatch, tmp_path):
     httpd = serve(make_handler, site, monkeypatch)
     try:
         out = tmp_path / "crawl"
-        summary = crawl.crawl(out, [JW + "/artikel/300.streik.html"], base_url=JW, follow_editions=False, **FAST)
+        summary = crawl.crawl(out, [JW + "/artikel/301.kaputt.html", JW + "/artikel/300.streik.html"], base_url=JW,
+                              follow_editions=False, **FAST)
     finally:
         httpd.shutdown()
         httpd.server_close()
     assert summary.saved == [JW + "/artikel/300.streik.html"] and "gzip" in site.hits[-1]
+    # a body that does not ungzip is a failed page (asked for again next run), not the end of the crawl
+    assert summary.failed[JW + "/artikel/301.kaputt.html"].startswith("undecodable body")
     (response,) = [r for r in all_records(out) if r["type"] == "response" and uri(r).endswith("300.streik.html")]
     assert response["http"].get_header("Content-Encoding") == "gzip"
     assert response["http"].get_header("Transfer-Encoding") is None

@@ -310,6 +310,9 @@ class Crawler:
             except httpx.TransportError as err:
                 reason = f"network error: {type(err).__name__}: {err}"
                 wait = self.backoff * 2 ** attempt
+            except httpx.DecodingError as err:  # a gzip'd body cut short or garbled: perhaps whole next time
+                reason = f"undecodable body: {err}"
+                wait = self.backoff * 2 ** attempt
             else:
                 if response.status_code < 500 and response.status_code != 429:
                     return response
