@@ -78,10 +78,14 @@ def cmd_import(args) -> int:
 
     out = args.out or args.raw / f"import-{args.source}"
     log = (lambda message: None) if args.quiet else (lambda message: print(message, file=sys.stderr))
-    summary = webarchive.import_captures(
-        args.source, out, since=args.since, until=args.until, limit=args.limit, cdx_url=args.cdx_url,
-        replay_url=args.replay_url, crawls=args.crawl or None, delay=args.delay, timeout=args.timeout,
-        retries=args.retries, backoff=args.backoff, user_agent=args.user_agent or webarchive.USER_AGENT, log=log)
+    try:
+        summary = webarchive.import_captures(
+            args.source, out, since=args.since, until=args.until, limit=args.limit, cdx_url=args.cdx_url,
+            replay_url=args.replay_url, crawls=args.crawl or None, delay=args.delay, timeout=args.timeout,
+            retries=args.retries, backoff=args.backoff, user_agent=args.user_agent or webarchive.USER_AGENT, log=log)
+    except webarchive.ImportFailed as err:
+        print(f"import: {err}", file=sys.stderr)
+        return 1
     print("\n".join(summary.lines()))
     print(f"WARC files in: {out}")
     return 0

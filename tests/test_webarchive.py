@@ -32,8 +32,9 @@ HTML = ROOT / "tests" / "fixtures" / "pages" / "html"
 JW = "https://www.jungewelt.de"
 AGENT = "jW-Archiv/0.1 (+mailto:test@example.org)"
 
-# (capture name, fixture, URL, capture time): what the archive holds. Article 100 is captured three times
-# with the same bytes (one fetch), article 101 twice with different bytes (two fetches, the newest first).
+# (capture name, fixture, URL, capture time): what the archive holds. Article 100 is captured twice with the
+# same bytes (one fetch) and once behind loginFailed.php with bytes of its own; article 101 twice with different
+# bytes (two fetches, the newest first).
 CAPTURES = [
     ("A", CRAWL / "article_100.html", f"{JW}/artikel/100.eins.html", "20250212100000"),
     ("A2", CRAWL / "article_100.html", "http://jungewelt.de/artikel/100.eins.html", "20250220080000"),
@@ -49,10 +50,12 @@ CAPTURES = [
     # not to be fetched: a listing page, a 404 capture, an image
     ("index", CRAWL / "edition_index.html", f"{JW}/2025/02-12/index.php", "20250212090000"),
 ]
+BYTES_OF = {name: fixture.read_bytes() for name, fixture, _, _ in CAPTURES}
+BYTES_OF["A3"] += b"<!-- hinter der Paywall -->\n"
 OTHER = [(f"{JW}/artikel/104.weg.html", "404 Not Found", "text/html", "20250212130000"),
          (f"{JW}/img/450/178123.jpg", "200 OK", "image/jpeg", "20250212130000")]
 # every capture with bytes of its own, in the order the import must fetch them
-EXPECTED_ORDER = ["B2", "A2", "C", "G", "H", "E", "F", "D", "B1"]
+EXPECTED_ORDER = ["B2", "A2", "C", "G", "H", "E", "F", "D", "A3", "B1"]
 URL_OF = {name: url for name, _, url, _ in CAPTURES}
 STAMP_OF = {name: stamp for name, _, _, stamp in CAPTURES}
 
@@ -60,8 +63,7 @@ STAMP_OF = {name: stamp for name, _, _, stamp in CAPTURES}
 def write_collection_warc(path: Path) -> None:
     with open(path, "wb") as stream:
         writer = WARCWriter(stream, gzip=True)
-        rows = [(url, "200 OK", "text/html; charset=utf-8", stamp, fixture.read_bytes())
-                for _, fixture, url, stamp in CAPTURES]
+        rows = [(url, "200 OK", "text/html; charset=utf-8", stamp, BYTES_OF[name]) for name, _, url, stamp in CAPTURES]
         rows += [(url, status, kind, stamp, b"<html><body>nichts</body></html>") for url, status, kind, stamp in OTHER]
         for url, status, kind, stamp, body in rows:
             headers = StatusAndHeaders(status, [("Content-Type", kind), ("Content-Length", str(len(body)))],
@@ -208,7 +210,7 @@ def test_import_from_the_wayback_machine(wayback, tmp_path):
                            cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert first.returncode == 0, first.stderr
     assert saved_order(raw) == EXPECTED_ORDER[:3]
-    assert "left for later:   6" in first.stdout
+    assert "left for later:   7" in first.stdout
     c_tries = [t for t, path, _ in wayback.replays() if f"{STAMP_OF['C']}id_/" in path]
     assert len(c_tries) == 3 and c_tries[1] - c_tries[0] >= 1.0 and c_tries[2] - c_tries[1] >= 0.4  # 0.2 doubled
     # every request named us, cdx-toolkit's index queries included, and they came no faster than --delay
@@ -224,7 +226,8 @@ def test_import_from_the_wayback_machine(wayback, tmp_path):
     fetched = [path for _, path, _ in wayback.replays()]
     assert not any("index.php" in p or "104.weg" in p or ".jpg" in p for p in fetched)
     assert sum(f"{STAMP_OF['A2']}id_/" in p for p in fetched) == 1
-    assert not any(f"{STAMP_OF[n]}id_/" in p for n in ("A", "A3") for p in fetched)
+    assert not any(f"{STAMP_OF['A']}id_/" in p for p in fetched)
+    assert sum("loginFailed.php?ref=%2Fartikel%2F100" in p for p in fetched) == 1
 
     before = len(wayback.replays())
     third = webarchive.import_captures("ia", raw / "import-ia", cdx_url=f"{wayback.url}/jw/cdx",
@@ -251,8 +254,8 @@ def test_limit_and_dates_choose_what_is_fetched(wayback, tmp_path):
     summary = webarchive.import_captures("ia", raw / "import-ia", since=dt.date(2025, 1, 1), until=dt.date(2025, 2, 28),
                                          limit=2, cdx_url=f"{wayback.url}/jw/cdx", replay_url=f"{wayback.url}/jw",
                                          delay=0.05, user_agent=AGENT)
-    # in these two months: A/A2/A3 (one bytes), B1 (B2 is from March), C, G — the newest two of them
-    assert saved_order(raw) == ["A2", "C"] and summary.left == 2 and summary.articles == 4
+    # in these two months: 100 (A2, A3), 101 (B1; B2 is from March), 102 (C), blog 103 (G): the two newest articles
+    assert saved_order(raw) == ["A2", "C"] and summary.left == 3 and summary.articles == 4
 
 
 def test_import_from_common_crawl_by_range_requests(wayback, tmp_path):
@@ -269,3 +272,13 @@ def test_import_from_common_crawl_by_range_requests(wayback, tmp_path):
     assert responses[1] == (URL_OF["A2"], "2025-02-20T08:00:00Z", (CRAWL / "article_100.html").read_bytes())
     ids, _ = built_articles(raw, tmp_path / "archive.db")
     assert ids == EXPECTED_IDS
+
+
+def test_an_unreachable_index_stops_the_import_with_a_message(tmp_path):
+    closed = f"http://127.0.0.1:{free_port()}"
+    done = subprocess.run([sys.executable, "-m", "ingest", "import", "--from", "ia", "--cdx-url", f"{closed}/cdx",
+                           "--replay-url", closed, "--retries", "1", "--backoff", "0.1", "--delay", "0",
+                           "--raw", str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    last = done.stderr.strip().splitlines()[-1]
+    assert done.returncode == 1 and last.startswith("import: Internet Archive Wayback Machine index (http"), done.stderr
+    assert not (tmp_path / "import-ia").exists()

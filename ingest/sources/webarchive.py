@@ -61,6 +61,10 @@ ARCHIVES = {
 }
 
 
+class ImportFailed(RuntimeError):
+    """The import cannot go on at all (the index cannot be asked); the message says why."""
+
+
 class FetchFailed(Exception):
     """One capture could not be fetched after the bounded retries; the message is the reason."""
 
@@ -165,11 +169,13 @@ def plan(captures: Iterable[Capture]) -> list[Capture]:
 
 
 @contextmanager
-def _cdx_toolkit_as(user_agent: str, delay: float, endpoints: Iterable[str]):
-    """cdx-toolkit's requests carry our User-Agent, and its pause between requests to a host is at least ours.
+def _cdx_toolkit_as(user_agent: str, delay: float, endpoints: Iterable[str], retries: int, longest_pause: float):
+    """cdx-toolkit's requests carry our User-Agent, its pause between requests to a host is at least ours, and
+    it gives up on an unreachable index after `retries` attempts, pausing at most `longest_pause` seconds.
 
-    cdx-toolkit has no option for either: it names itself unless a lowercase `user-agent` header is passed,
-    and keeps per-host pauses in a table (its own for the Wayback Machine and Common Crawl, 3 s elsewhere).
+    cdx-toolkit has no option for any of these: it names itself unless a lowercase `user-agent` header is
+    passed, keeps per-host pauses in a table (its own for the Wayback Machine and Common Crawl, 3 s
+    elsewhere) and retries a connection 100 times a minute apart unless told otherwise per request.
     """
     import cdx_toolkit
     import cdx_toolkit.commoncrawl as commoncrawl
@@ -178,6 +184,8 @@ def _cdx_toolkit_as(user_agent: str, delay: float, endpoints: Iterable[str]):
     original = myrequests.myrequests_get
 
     def get(url, params=None, headers=None, **kwargs):
+        kwargs.setdefault("raise_error_after_n_errors", retries)
+        kwargs.setdefault("retry_max_sec", longest_pause)
         return original(url, params=params, headers={**(headers or {}), "user-agent": user_agent}, **kwargs)
 
     for endpoint in endpoints:
@@ -268,14 +276,18 @@ class Importer:
         endpoints = [self.cdx_url] if self.cdx_url else ["https://web.archive.org/cdx/search/cdx",
                                                          "https://index.commoncrawl.org/"]
         captures: dict[str, Capture] = {}
-        with _cdx_toolkit_as(self.user_agent, self.delay, endpoints):
-            fetcher = self._fetcher()
-            for query in cdx_queries(since, until):
-                for row in self._rows(fetcher, query, since, until):
-                    capture = to_capture(row)
-                    if capture and (not since or capture.timestamp >= _timestamp(since)) and \
-                            (not until or capture.timestamp <= _timestamp(until, end=True)):
-                        captures.setdefault(capture.key, capture)
+        longest_pause = max(self.backoff * 2 ** self.retries, 1.0)
+        with _cdx_toolkit_as(self.user_agent, self.delay, endpoints, self.retries, longest_pause):
+            try:
+                fetcher = self._fetcher()
+                for query in cdx_queries(since, until):
+                    for row in self._rows(fetcher, query, since, until):
+                        capture = to_capture(row)
+                        if capture and (not since or capture.timestamp >= _timestamp(since)) and \
+                                (not until or capture.timestamp <= _timestamp(until, end=True)):
+                            captures.setdefault(capture.key, capture)
+            except (ValueError, RuntimeError, OSError) as err:  # what cdx-toolkit raises when it gives up
+                raise ImportFailed(f"{self.archive.title} index ({self.cdx_url or self.archive.cdx}): {err}") from None
         self.log(f"{self.archive.title}: {len(captures)} article captures")
         return list(captures.values())
 
