@@ -33,6 +33,7 @@ from markupsafe import Markup, escape
 
 DATABASE, TABLE = "archive", "articles"
 YEAR, MONTH = "published_year", "published_month"
+SOURCE, ESTIMATED = "date_source", "estimated"  # how an article's date was found; an estimate is shown as such
 CANNED_SEARCHES = {"search", "search_by_date"}  # canned queries whose `q` is a search of the articles
 MONTHS_WITHIN_YEARS = 3  # hits spanning this many years or fewer are drawn per month
 MAX_WORDS = 6  # searches compared on /-/timeline
@@ -42,10 +43,12 @@ _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 class Period(NamedTuple):
-    """One bar: `period` ('2019' or '2019-03'), the matching articles, and all articles of that period."""
+    """One bar: `period` ('2019' or '2019-03'), the matching articles (`estimated` of them dated by estimate), and
+    all articles of that period."""
     period: str
     count: int
     articles: int
+    estimated: int = 0
 
     @property
     def share(self) -> float:
@@ -54,22 +57,28 @@ class Period(NamedTuple):
 
 # ---------------------------------------------------------------------------------------------------- counting
 
-async def tally(datasette, database: str, table: str, column: str, where: str, params: dict) -> dict | None:
+async def tally(datasette, database: str, table: str, column: str, where: str, params: dict,
+                estimated: bool = False) -> dict | None:
     """Articles per value of `column` among the rows `where` names ('' for all), the undated under the key None;
-    None when it cannot be counted in time."""
+    only those dated by estimate if `estimated`; None when it cannot be counted in time."""
     fast_table = pm.get_plugin(FAST_TABLE)
     if fast_table is not None:
         counts = await fast_table.STORE.counts(datasette, database, table, "column", column)
-        if counts is not None:
+        sources = await fast_table.STORE.counts(datasette, database, table, "column", SOURCE) if estimated else None
+        if counts is not None and (sources is not None or not estimated):
             try:
                 rowids = await fast_table.page_rowids(datasette, database, table, where, params)
             except QueryInterrupted:
                 return None
+            if estimated:
+                rowids = _estimated(sources, rowids)
             counted = counts.count(rowids)
             found = {counts.values[i]: int(counted[i]) for i in np.flatnonzero(counted)}
             if rowids is not None:
                 found[None] = len(rowids) - sum(found.values())
             return found
+    if estimated:
+        where = f"({where}) and {escape_sqlite(SOURCE)} = '{ESTIMATED}'" if where else f"{escape_sqlite(SOURCE)} = '{ESTIMATED}'"
     sql = f"select {escape_sqlite(column)}, count(*) from {escape_sqlite(table)} {'where ' + where if where else ''} group by 1"
     try:
         rows = await datasette.get_database(database).execute(
@@ -77,6 +86,17 @@ async def tally(datasette, database: str, table: str, column: str, where: str, p
     except QueryInterrupted:
         return None
     return {value: count for value, count in rows}
+
+
+def _estimated(sources, rowids: np.ndarray | None) -> np.ndarray:
+    """The rows among `rowids` (None: all) whose date is an estimate, from date_source's in-memory column."""
+    if ESTIMATED not in sources.values:
+        return np.zeros(0, dtype=np.int64)
+    code = sources.values.index(ESTIMATED)
+    if rowids is None:
+        return np.flatnonzero(sources.codes == code)
+    inside = rowids[rowids < len(sources.codes)]
+    return inside[sources.codes[inside] == code]
 
 
 def month_range(first: str, last: str) -> list[str]:
@@ -97,11 +117,13 @@ def months_of(found: dict) -> dict[str, int]:
 
 
 class Counted(NamedTuple):
-    """What one search matched, per year and per month, and how many of its articles have no date."""
+    """What one search matched, per year and per month, and how many of its articles have no date; of those per
+    year and month, how many are dated by estimate (in `estimated`, by the same keys as a string)."""
     matching: int
     undated: int
     years: dict[int, int]
     months: dict[str, int] | None  # counted only when needed: hits within MONTHS_WITHIN_YEARS years
+    estimated: dict[str, int] = {}
 
 
 async def count(datasette, database: str, table: str, where: str, params: dict, months: bool | None = None) -> Counted | None:
@@ -117,7 +139,14 @@ async def count(datasette, database: str, table: str, where: str, params: dict, 
     if months:
         by_month = await tally(datasette, database, table, MONTH, where, params)
         per_month = months_of(by_month) if by_month is not None else None
-    return Counted(sum(years.values()) + undated, undated, years, per_month)
+    estimated = {}
+    if years and await has_estimates(datasette, database, table):
+        if per_month is not None:
+            estimated = months_of(await tally(datasette, database, table, MONTH, where, params, estimated=True) or {})
+        else:
+            found = await tally(datasette, database, table, YEAR, where, params, estimated=True) or {}
+            estimated = {str(y): n for y, n in years_of(found).items()}
+    return Counted(sum(years.values()) + undated, undated, years, per_month, estimated)
 
 
 async def all_articles(datasette, database: str, table: str, column: str) -> dict:
@@ -140,7 +169,14 @@ async def periods(datasette, database: str, table: str, counted: list[Counted]) 
 
 def bars(unit: str, axis: list[str], counted: Counted, totals: dict) -> list[Period]:
     per = counted.months if unit == "month" else {str(y): n for y, n in counted.years.items()}
-    return [Period(p, per.get(p, 0), totals.get(p, 0)) for p in axis]
+    # estimates counted per month or per year, as the search's own axis was chosen; a compare page may draw
+    # per year what was counted per month
+    estimated = counted.estimated
+    if unit == "year" and any(len(k) == 7 for k in estimated):
+        estimated = {}
+        for month, n in counted.estimated.items():
+            estimated[month[:4]] = estimated.get(month[:4], 0) + n
+    return [Period(p, per.get(p, 0), totals.get(p, 0), estimated.get(p, 0)) for p in axis]
 
 
 # ------------------------------------------------------------------------------------------------- the request
@@ -167,25 +203,34 @@ def search_where(fts: str) -> str:
     return f"rowid in (select rowid from {f} where {f} match escape_fts(:search))"
 
 
-_SEARCHABLE: dict[tuple, str | None] = {}
+_SEARCHABLE: dict[tuple, tuple[str | None, bool]] = {}
 
 
-async def has_timeline(datasette, database: str, table: str) -> str | None:
-    """The FTS table of a table that has the columns a timeline counts, else None; asked once per table of an
-    immutable file (three statements, a tenth of the timeline's time)."""
+async def _table_facts(datasette, database: str, table: str) -> tuple[str | None, bool]:
+    """(the FTS table of a table that has the columns a timeline counts, else None; whether it says which dates
+    are estimates), asked once per table of an immutable file (three statements, a tenth of the timeline's time)."""
     try:
         db = datasette.get_database(database)
     except KeyError:
-        return None
+        return None, False
     key = (database, db.path, table)
     if key in _SEARCHABLE:
         return _SEARCHABLE[key]
-    fts = None
-    if table and await db.table_exists(table) and {YEAR, MONTH} <= set(await db.table_columns(table)):
-        fts = await db.fts_table(table)
+    facts = None, False
+    columns = set(await db.table_columns(table)) if table and await db.table_exists(table) else set()
+    if {YEAR, MONTH} <= columns:
+        facts = await db.fts_table(table), SOURCE in columns
     if not db.is_mutable:
-        _SEARCHABLE[key] = fts
-    return fts
+        _SEARCHABLE[key] = facts
+    return facts
+
+
+async def has_timeline(datasette, database: str, table: str) -> str | None:
+    return (await _table_facts(datasette, database, table))[0]
+
+
+async def has_estimates(datasette, database: str, table: str) -> bool:
+    return (await _table_facts(datasette, database, table))[1]
 
 
 class Timeline(NamedTuple):
@@ -201,8 +246,8 @@ class Timeline(NamedTuple):
 
     def as_json(self) -> dict:
         return {"search": self.search, "unit": self.unit, "matching": self.matching, "undated": self.undated,
-                "periods": [{"period": b.period, "count": b.count, "articles": b.articles, "share": round(b.share, 6),
-                             "url": url} for b, url in zip(self.bars, self.urls)]}
+                "periods": [{"period": b.period, "count": b.count, "estimated": b.estimated, "articles": b.articles,
+                             "share": round(b.share, 6), "url": url} for b, url in zip(self.bars, self.urls)]}
 
 
 def filter_for(unit: str) -> str:
@@ -296,12 +341,15 @@ def bar_chart(timeline: Timeline) -> dict:
         height = plot_h * value / top
         what = f"{b.count:,} article{'s' if b.count != 1 else ''}"
         title = (f"{b.period}: {what} of {b.articles:,} ({100 * b.share:.2f}%)" if b.articles
-                 else f"{b.period}: {what}") + (" (chosen: click to show every period)" if selected else "")
+                 else f"{b.period}: {what}")
+        title += f", {b.estimated:,} of them dated by estimate" if b.estimated else ""
+        title += " (chosen: click to show every period)" if selected else ""
         drawn.append({"x": round(LEFT + i * slot + slot * 0.1, 2), "slot_x": round(LEFT + i * slot, 2),
                       "slot_width": round(slot, 2), "width": round(max(slot * 0.8, 1), 2),
                       "y": round(TOP + plot_h - height, 2), "height": round(height, 2), "top": TOP,
                       "plot_height": plot_h, "url": url, "title": title, "selected": selected,
-                      "period": b.period, "count": b.count})
+                      "period": b.period, "count": b.count, "estimated": b.estimated,
+                      "estimated_height": round(height * b.estimated / b.count, 2) if b.count else 0})
     chart = {"width": WIDTH, "height": HEIGHT, "left": LEFT, "top": TOP, "bottom": TOP + plot_h,
              "right": WIDTH - 8, "bars": drawn, "max_label": _label(top, timeline.share),
              "ticks": _ticks([b.period for b in timeline.bars], timeline.unit, lambda i: round(LEFT + (i + 0.5) * slot, 2))}
@@ -324,9 +372,12 @@ def bar_svg(chart: dict, label: str) -> Markup:
                   f'height="{bar["plot_height"]}" fill="transparent"></rect><rect class="bar'
                   f'{" selected" if bar["selected"] else ""}" x="{bar["x"]}" y="{bar["y"]}" width="{bar["width"]}" '
                   f'height="{bar["height"]}"></rect>')
+        if bar["estimated"]:  # the part dated by estimate: the top of the bar, lighter
+            shapes += (f'<rect class="bar estimated" x="{bar["x"]}" y="{bar["y"]}" width="{bar["width"]}" '
+                       f'height="{bar["estimated_height"]}"></rect>')
         if bar["url"]:
             out.append(f'<a href="{e(bar["url"])}" class="timeline-bar" data-period="{period}" data-count="{bar["count"]}"'
-                       f' aria-label="{title}">{shapes}</a>')
+                       f' data-estimated="{bar["estimated"]}" aria-label="{title}">{shapes}</a>')
         else:
             out.append(f'<g class="timeline-empty" data-period="{period}" data-count="0">{shapes}</g>')
     out += [f'<text x="{t["x"]}" y="{chart["bottom"] + 14}" text-anchor="middle">{e(t["text"])}</text>' for t in chart["ticks"]]
@@ -386,7 +437,8 @@ async def compare(datasette, request, searches: list[str]) -> dict:
         result["series"].append({
             "search": search, "matching": c.matching, "undated": c.undated,
             "url": search_url(datasette, request, DATABASE, TABLE, search),
-            "periods": [{"period": b.period, "count": b.count, "articles": b.articles, "share": round(b.share, 6),
+            "periods": [{"period": b.period, "count": b.count, "estimated": b.estimated, "articles": b.articles,
+                         "share": round(b.share, 6),
                          "url": search_url(datasette, request, DATABASE, TABLE, search, column, b.period)}
                         for b in bars(unit, axis, c, totals)]})
     return result
@@ -407,6 +459,18 @@ async def timeline_page(datasette, request):
 
 
 # ------------------------------------------------------------------------------------------------------- hooks
+
+@hookimpl
+def startup(datasette):
+    # which dates are estimates: loaded with the facets' columns, so the first search does not wait for it
+    async def inner():
+        fast_table = pm.get_plugin(FAST_TABLE)
+        for name, db in datasette.databases.items():
+            if fast_table and not db.is_mutable and await has_estimates(datasette, name, TABLE):
+                fast_table.STORE.start(datasette, name, TABLE, "column", SOURCE)
+
+    return inner
+
 
 @hookimpl
 def register_routes():

@@ -57,7 +57,7 @@ def test_a_click_on_a_year_filters_the_search(visit):
 
     bar = bars.nth(5)
     year, expected = bar.get_attribute("data-period"), int(bar.get_attribute("data-count"))
-    bar.locator("rect.bar").click()
+    bar.locator("rect.bar").first.click()
     page.wait_for_url(f"**published_year={year}**")
     assert "_search=Streik" in page.url
     assert count_rows(page) == expected < total
@@ -91,7 +91,7 @@ def test_ranked_search_shows_the_timeline(visit):
     page.goto("/archive/search?q=Hafen")
     bars = page.locator("#timeline a.timeline-bar")
     assert bars.count() >= 12 and bars.first.get_attribute("data-period").startswith("2019-")
-    bars.first.locator("rect.bar").click()
+    bars.first.locator("rect.bar").first.click()
     page.wait_for_url("**/archive/articles?_search=Hafen&published_month=2019-**")
     assert count_rows(page) == int(page.locator("#timeline a.timeline-bar").first.get_attribute("data-count"))
 

@@ -38,7 +38,8 @@ def article(i: int, rng: random.Random) -> dict:
     row.update(id=f"artikel-{i}", title=f"Artikel {i}", published=published, published_date=published,
                published_month=published and published[:7], published_year=published and int(published[:4]),
                section=rng.choice(SECTIONS), authors="[]", agencies="[]", body_markdown=body,
-               search_stems=german_stems(f"Artikel {i}", None, None, body))
+               search_stems=german_stems(f"Artikel {i}", None, None, body),
+               date_source=published and ("estimated" if i % 7 == 0 else "page"))
     return row
 
 
@@ -70,10 +71,12 @@ SEARCH = "rowid in (select rowid from articles_fts where articles_fts match esca
 
 
 def expected(db: Path, where: str, params: tuple, column: str) -> tuple[dict, int]:
-    """SQL's answer: articles per value of `column` from the first to the last period with a hit (zeros included),
-    and how many hits have no date."""
+    """SQL's answer: articles per value of `column` from the first to the last period with a hit (zeros included):
+    (matching, all articles, matching dated by estimate); and how many hits have no date."""
     per = dict(sql(db, f"select {column}, count(*) from articles where {where} and {column} is not null "
                        f"group by 1", *params))
+    estimated = {str(k): v for k, v in sql(db, f"select {column}, count(*) from articles where {where} and "
+                                               f"date_source = 'estimated' group by 1", *params)}
     undated = sql(db, f"select count(*) from articles where {where} and published_year is null", *params)[0][0]
     all_articles = dict(sql(db, f"select {column}, count(*) from articles where {column} is not null group by 1"))
     if column == "published_year":
@@ -82,11 +85,11 @@ def expected(db: Path, where: str, params: tuple, column: str) -> tuple[dict, in
     else:  # every calendar month from the first hit to the last, months the archive has nothing of included
         first, last = (int(m[:4]) * 12 + int(m[5:]) - 1 for m in (min(per), max(per)))
         axis = [f"{n // 12}-{n % 12 + 1:02d}" for n in range(first, last + 1)]
-    return {p: (per.get(p, 0), all_articles.get(p, 0)) for p in axis}, undated
+    return {p: (per.get(p, 0), all_articles.get(p, 0), estimated.get(p, 0)) for p in axis}, undated
 
 
 def periods(timeline: dict) -> dict:
-    return {p["period"]: (p["count"], p["articles"]) for p in timeline["periods"]}
+    return {p["period"]: (p["count"], p["articles"], p["estimated"]) for p in timeline["periods"]}
 
 
 @pytest.mark.parametrize("query, where, params", [
@@ -106,7 +109,7 @@ def test_years_equal_sql_group_by(archive, query, where, params):
     per_year, undated = expected(db, where, params, "published_year")
     assert periods(timeline) == per_year
     assert timeline["undated"] == undated
-    assert timeline["matching"] == data["filtered_table_rows_count"] == sum(c for c, _ in per_year.values()) + undated
+    assert timeline["matching"] == data["filtered_table_rows_count"] == sum(c for c, _, _ in per_year.values()) + undated
     for p in timeline["periods"]:
         assert p["share"] == pytest.approx(p["count"] / p["articles"], abs=1e-6)
         if p["count"]:  # the bar's link: the same page filtered to its year
@@ -147,7 +150,10 @@ def test_html_bars_link_to_their_period_and_show_shares(archive):
     html = server.get("/archive/articles?_search=Streik").text
     drawn = bars(html)
     per_year, _ = expected(db, SEARCH, ("Streik",), "published_year")
-    assert {b["data-period"]: int(b["data-count"]) for b in drawn} == {p: c for p, (c, _) in per_year.items() if c}
+    assert {b["data-period"]: int(b["data-count"]) for b in drawn} == {p: c for p, (c, _, _) in per_year.items() if c}
+    # the part of a bar dated by estimate is drawn lighter on its top, and said in its title
+    assert {b["data-period"]: int(b["data-estimated"]) for b in drawn} == {p: e for p, (c, _, e) in per_year.items() if c}
+    assert 'class="bar estimated"' in html and "dated by estimate" in html
     first = drawn[0]
     assert "published_year=" + first["data-period"] in first["href"]
     assert first["aria-label"].startswith(f"{first['data-period']}: {int(first['data-count']):,} article")
@@ -176,7 +182,7 @@ def test_ranked_search_has_the_timeline_of_its_search(archive):
     assert urlsplit(data["timeline"]["periods"][0]["url"]).path == "/archive/articles"
     assert args["_search"] == ["Streik"] and "published_year" in args
     html = server.get("/archive/search?q=Streik").text
-    assert len(bars(html)) == sum(1 for c, _ in per_year.values() if c)
+    assert len(bars(html)) == sum(1 for c, _, _ in per_year.values() if c)
 
 
 def test_compare_searches(archive):
