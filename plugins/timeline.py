@@ -11,7 +11,7 @@ The counting is plugins/fast_table.py's: the page's rows are the hits it already
 facets (once per request), counted per year and month with a bincount over the published_year / published_month
 columns it keeps in memory for their facets. A database fast_table does not serve (a mutable file) is counted by
 SQL `group by`. Articles whose date was estimated have published_year and published_month filled, so they count
-where their estimate falls.
+where their estimate falls; date_source says which they are, and they are the lighter top of their bar.
 """
 from __future__ import annotations
 
@@ -289,7 +289,7 @@ def search_url(datasette, request, database: str, table: str, search: str, colum
 
 
 async def search_timeline(datasette, request, search: str, database: str = DATABASE,
-                          table: str = TABLE) -> tuple[Counted, Timeline] | None:
+                          table: str = TABLE) -> Timeline | None:
     """The timeline of a search alone (the ranked search page): its bars link to the articles page."""
     fts = await has_timeline(datasette, database, table)
     if not search or not fts:
@@ -302,8 +302,8 @@ async def search_timeline(datasette, request, search: str, database: str = DATAB
     periods_ = bars(unit, axis, counted, totals)
     urls = [search_url(datasette, request, database, table, search, column, b.period) if b.count else None
             for b in periods_]
-    return counted, Timeline(search, unit, periods_, counted.matching, counted.undated,
-                             request.args.get("_timeline") == SHARE, urls, [False] * len(periods_))
+    return Timeline(search, unit, periods_, counted.matching, counted.undated, request.args.get("_timeline") == SHARE,
+                    urls, [False] * len(periods_))
 
 
 # ---------------------------------------------------------------------------------------------------- drawing
@@ -487,8 +487,7 @@ def extra_template_vars(template, database, table, view_name, request, datasette
             name = request.url_vars.get("table")
             if name not in CANNED_SEARCHES or not request.args.get("q"):
                 return {}
-            found = await search_timeline(datasette, request, request.args["q"])
-            timeline = found[1] if found else None
+            timeline = await search_timeline(datasette, request, request.args["q"])
         else:
             timeline = await table_timeline(datasette, request, database, table)
         if timeline is None:
@@ -504,8 +503,7 @@ async def render_json(datasette, request, database, table, query_name, view_name
     if view_name == "table" and isinstance(data, dict) and not data.get("error"):
         timeline = None
         if query_name in CANNED_SEARCHES and request.args.get("q"):
-            found = await search_timeline(datasette, request, request.args["q"], database)
-            timeline = found[1] if found else None
+            timeline = await search_timeline(datasette, request, request.args["q"], database)
         elif not query_name and table:
             timeline = await table_timeline(datasette, request, database, table)
         if timeline is not None:
