@@ -305,6 +305,17 @@ def test_a_killed_crawl_leaves_whole_records(edition, tmp_path):
                              "/artikel/105.wackel.html", "/artikel/107.neu.html", "/beilage/art/200")} <= set(everything)
 
 
+def test_a_page_written_this_run_is_read_back_from_the_open_file(edition, tmp_path):
+    url = JW + "/artikel/102.drei.html"
+    crawler = crawl.Crawler(tmp_path / "crawl", base_url=JW, **FAST)
+    response = crawler._send(url, None)
+    crawler.client.close()
+    assert crawler.pages.save(url, url, response, None) == "saved"
+    assert crawler.pages.path.name.endswith(OPEN_SUFFIX)  # still being written
+    assert b"Dritter Artikel" in crawler.pages.payload(url)
+    crawler.pages.close()
+
+
 def test_rotation_at_the_size_limit(edition, tmp_path):
     out = tmp_path / "crawl"
     summary = crawl.crawl(out, [JW + test_crawl.SMALL_INDEX], base_url=JW, warc_size=1, **FAST)

@@ -287,6 +287,8 @@ class WarcFiles:
             return {}
         warc, offset, listed = self.captures[url]
         path = self.out_dir / warc
+        if self.path is not None and self.path.name == path.name + OPEN_SUFFIX:  # the file this run is writing
+            path = self.path
         try:
             with open(path, "rb") as stream:
                 stream.seek(offset)
