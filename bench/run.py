@@ -43,16 +43,38 @@ class Server(Served):
 
     def __init__(self, kind: str, db: Path, log: Path):
         port = free_port()
-        if kind == "ours":  # the Justfile's own serve recipe, with an empty raw dir so it never rebuilds
+        if kind.startswith("ours"):  # the Justfile's own serve recipe, with an empty raw dir so it never rebuilds
             empty = db.parent / "no-raw"
             empty.mkdir(exist_ok=True)
             cmd = [str(BIN / "just"), "--set", "db", str(db), "--set", "raw", str(empty),
-                   "--set", "port", str(port), "serve"]
+                   "--set", "port", str(port), *(without_related(db.parent) if kind == WITHOUT_RELATED else ()), "serve"]
         else:  # plain Datasette with its defaults: no metadata, no plugins, no settings
             cmd = [str(BIN / "datasette"), "serve", str(db), "-h", "127.0.0.1", "-p", str(port)]
         self.kind = kind
         # a million-article file takes longer to open than the tests' archives
         super().__init__(cmd, port, log, start_timeout=300, name=f"{kind} server")
+
+
+WITHOUT_RELATED = "ours without related"
+
+
+def without_related(work: Path) -> tuple[str]:
+    """`just serve_opts=… serve`: for the serve recipe with every plugin but plugins/related.py: the article page as
+    it was before it showed related articles (its template shows none without the plugin), measured in the same
+    run as the page with them."""
+    plugins = work / "plugins-without-related"
+    plugins.mkdir(exist_ok=True)
+    for old in plugins.iterdir():
+        old.unlink()
+    for plugin in (ROOT / "plugins").glob("*.py"):
+        if plugin.name != "related.py":
+            (plugins / plugin.name).symlink_to(plugin)
+    opts = subprocess.run([str(BIN / "just"), "--evaluate", "serve_opts"], cwd=ROOT, capture_output=True, text=True,
+                          check=True).stdout
+    if "--plugins-dir plugins " not in opts:
+        raise RuntimeError(f"the Justfile's serve_opts name no plugins dir: {opts}")
+    # as NAME=VALUE: `--set NAME VALUE` reads a value starting with "-" as an option
+    return (f"serve_opts={opts.replace('--plugins-dir plugins ', f'--plugins-dir {plugins} ')}",)
 
 
 def choose_words(db: Path) -> dict[str, dict]:
@@ -116,7 +138,7 @@ def check(server: Server, path: str, facets: bool) -> dict:
             present = set(data.get("facet_results", {}))
             result["facets_missing"] = sorted(FACETS - present)
             result["facets_timed_out"] = data.get("facets_timed_out", [])
-    if response.status_code == 200 and server.kind == "ours":
+    if response.status_code == 200 and server.kind.startswith("ours"):
         # what our pages add: a search's timeline (its periods), an article's related articles
         if "_search=" in path or base == "/archive/search":
             result["timeline_periods"] = len((response.json().get("timeline") or {}).get("periods", []))
@@ -148,13 +170,16 @@ def load(server: Server, path: str, runs: int, duration: float, connections: int
 
 
 def serve_and_measure(kind: str, db: Path, words: dict, row_id: str, args) -> dict:
-    server = Server(kind, db, db.parent / f"{kind}.log")
+    server = Server(kind, db, db.parent / f"{kind.replace(' ', '-')}.log")
+    pages = scenarios(kind, words, row_id)
+    if kind == WITHOUT_RELATED:  # only the page it is there for
+        pages = [page for page in pages if page[0] == "row page"]
     try:
         started = time.perf_counter()
         out = {}
-        for name, path, facets in scenarios(kind, words, row_id):
+        for name, path, facets in pages:
             out[name] = {"path": path, **check(server, path, facets)}  # also warms caches, as a visitor would
-        for name, path, facets in scenarios(kind, words, row_id):
+        for name, path, facets in pages:
             out[name].update(load(server, path, args.runs, args.duration, args.connections))
             print(f"  {kind:5} {name:26} p50 {out[name]['p50_ms']:8.1f} ms  p95 {out[name]['p95_ms']:8.1f} ms  "
                   f"{out[name]['rps']:7.1f} req/s  failed {out[name]['failed']}"
@@ -202,6 +227,7 @@ def run_size(count: int, args) -> dict:
               "load": {"connections": args.connections, "duration_s": args.duration, "runs": args.runs}}
     for kind in ("ours", "plain"):
         result[kind] = serve_and_measure(kind, db, words, row_id, args)
+    result[WITHOUT_RELATED] = serve_and_measure(WITHOUT_RELATED, db, words, row_id, args)
     if not args.keep and db.stat().st_size > 2 * 2**30:
         db.unlink()
     return result
