@@ -1,7 +1,8 @@
 """Related articles on each article page: the articles that share its most distinctive word stems.
 
 An article's stems (`search_stems`, German Snowball stems of its whole text) are weighted by tf·idf: how often the
-article uses a stem, times how rare the stem is in the archive. How rare is first estimated from a sample of the
+article uses a stem (1 + its log: a stem said ten times is not ten times the topic), times how rare the stem is in
+the archive. How rare is first estimated from a sample of the
 archive's articles (every n-th rowid, read once per database file in a thread of its own): FTS5 can say in how many
 articles a stem occurs (its `fts5vocab` table), but only by reading the stem's whole list of articles, which for
 the common stems of a million articles costs more than the article page itself. The most distinctive stems, as
@@ -28,8 +29,9 @@ from datasette.utils import escape_sqlite, tilde_encode
 TABLE, STEMS, FTS = "articles", "search_stems", "articles_fts"
 SHOWN = 5
 SAMPLE = 20_000  # articles read to estimate how common each stem is
-MAX_TERMS = 12  # stems in the OR query
-# articles read from the FTS index per page, estimated (~0.1 µs each): the stems chosen stay within this
+MAX_TERMS = 12  # stems looked up per article page
+# articles read from the FTS index per article page, estimated: the stems chosen stay within this (reading a
+# stem's articles costs ~0.1 µs each at a million articles; 30,000 are a few ms)
 MAX_POSTINGS = 30_000
 COMMON = 0.05  # a stem in more than this share of articles says nothing about a topic
 MIN_LENGTH = 3
@@ -99,11 +101,12 @@ def distinctive(stems: str | None, vocabulary: Vocabulary) -> dict[str, float]:
         documents = vocabulary.estimate(stem)
         if documents > COMMON * vocabulary.articles:
             continue
-        scored.append((tf * math.log(vocabulary.articles / documents), documents, stem, 1 + math.log(tf)))
+        weight = 1 + math.log(tf)
+        scored.append((weight * math.log(vocabulary.articles / documents), documents, stem, weight))
     scored.sort(key=lambda s: (-s[0], s[2]))
     chosen, postings = {}, 0.0
     for _, documents, stem, weight in scored:
-        if postings + documents > MAX_POSTINGS and chosen:
+        if postings + documents > MAX_POSTINGS:
             continue  # a rarer stem further down may still fit
         chosen[stem] = weight
         postings += documents
