@@ -183,6 +183,8 @@ def test_ranked_search_has_the_timeline_of_its_search(archive):
     assert args["_search"] == ["Streik"] and "published_year" in args
     html = server.get("/archive/search?q=Streik").text
     assert len(bars(html)) == sum(1 for c, _, _ in per_year.values() if c)
+    assert periods(server.get("/archive/search_by_date.json?q=Streik").json()["timeline"]) == per_year
+    assert "timeline" not in server.get("/archive/quality_fields.json").json()  # other canned queries: none
 
 
 def test_compare_searches(archive):
