@@ -54,6 +54,10 @@ bench *args:
     python -m bench.run {{args}}
     -just bench-search
 
+# builds from raw pages (dumps and HTML, loose and WARC.gz): full build, +100 pages, next to the plain limits → bench/README.md
+bench-raw *args:
+    python -m bench.raw_build {{args}}
+
 # precision and recall of the German search next to a plain unicode61 index → bench/results/search_quality.json
 bench-search:
     python bench/search_quality.py

@@ -191,3 +191,50 @@ def test_rebuild_writes_a_fresh_file_and_keeps_the_history(tmp_path):
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     assert "(0 new or changed, archive updated in place)" in done.stdout
     assert db.stat().st_ino == inode  # the same file, changed in place
+
+
+def warc(path: Path, records: list[tuple[str, str, bytes | None, str]]) -> None:
+    """(kind, url, body, date) records into a gzipped WARC file; a revisit refers to the same URL's response."""
+    from io import BytesIO
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        for kind, url, body, date in records:
+            headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+            if kind == "response":
+                record = writer.create_warc_record(url, "response", payload=BytesIO(body), http_headers=headers,
+                                                   warc_headers_dict={"WARC-Date": date})
+            else:
+                digest = writer.create_warc_record(url, "response", payload=BytesIO(body), http_headers=headers)
+                record = writer.create_revisit_record(url, digest.rec_headers.get_header("WARC-Payload-Digest"), url,
+                                                      date, http_headers=headers)
+            writer.write_record(record)
+
+
+def html_item(n: int) -> bytes:
+    return layout_a(f"Meldung {n} aus dem Hafen", "Lisa DeLuca", f"{ART}{486200 + n}.meldung.html").encode("utf-8")
+
+
+def test_warc_files_are_updated_by_record(tmp_path):
+    raw, db, fresh = tmp_path / "raw", tmp_path / "archive.db", tmp_path / "fresh.db"
+    warc(raw / "a.warc.gz", [("response", f"{ART}{486200 + n}.meldung.html", html_item(n), "2026-05-01T10:00:00Z")
+                             for n in range(3)])
+    warc(raw / "b.warc.gz", [("response", f"{ART}486210.meldung.html", html_item(10), "2026-05-02T10:00:00Z")])
+    first_pages(raw)
+    assert build(raw, db, progress=False, workers=1).pages_read == 15
+    # a later crawl: one page seen again with the same bytes (a revisit of a's response), one new; b is gone
+    warc(raw / "c.warc.gz", [("revisit", f"{ART}486201.meldung.html", html_item(1), "2026-05-03T10:00:00Z"),
+                             ("response", f"{ART}486220.meldung.html", html_item(20), "2026-05-03T10:00:00Z")])
+    (raw / "b.warc.gz").unlink()
+    update = build(raw, db, progress=False, workers=2)
+    assert (update.pages_parsed, update.pages_reused, update.pages_gone) == (2, 14, 1)
+    build(raw, fresh, progress=False, incremental=False, workers=1)
+    got, want = tables(db), tables(fresh)
+    for name in want:
+        assert got[name] == want[name], name
+    again = build(raw, db, progress=False, workers=1)
+    assert (again.pages_parsed, again.pages_reused) == (0, 16)
