@@ -291,6 +291,9 @@ def test_a_killed_crawl_leaves_whole_records(edition, tmp_path):
     with open(left_open, "ab") as stream:
         stream.write(left_open.read_bytes()[-300:-150])
     assert complete_members(left_open) == whole
+    # and a kill in the middle of an index line
+    with open(out / WARC_INDEX, "a") as index:
+        index.write('{"kind": "response", "url": "http://www.jungewelt.de/artikel/1')
 
     # the next run cuts the half record off, closes and indexes the file, and fetches only what it lacks
     edition.hits.clear()
@@ -300,6 +303,13 @@ def test_a_killed_crawl_leaves_whole_records(edition, tmp_path):
     assert closed.stat().st_size == whole
     assert not {JW + p for p in page_hits(edition)} & set(kept)
     assert set(summary.saved).isdisjoint(kept)
+    # every line of the index whole again: a third run knows everything without reading a WARC file
+    edition.hits.clear()
+    crawler = crawl.Crawler(out, base_url=JW, **FAST)
+    crawler.client.close()
+    assert {JW + p for p in ("/artikel/100.eins.html", "/beilage/art/200")} <= crawler.had
+    lines = (out / WARC_INDEX).read_text().splitlines()
+    assert sum(1 for line in lines if not line.endswith("}")) == 1  # only the cut one
     everything = responses(all_records(out))
     assert {JW + p for p in ("/artikel/100.eins.html", "/artikel/101.zwei.html", "/artikel/102.drei.html",
                              "/artikel/105.wackel.html", "/artikel/107.neu.html", "/beilage/art/200")} <= set(everything)

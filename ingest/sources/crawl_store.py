@@ -262,6 +262,7 @@ class WarcFiles:
         self.preamble: list = []  # records waiting for the first page: a run that fetched nothing writes no file
         self._serial = 0
         if out_dir.exists():
+            self._mend_index()
             for path in sorted(out_dir.rglob("*.warc.gz" + OPEN_SUFFIX)):
                 self._close_left_open(path)
             self._load_index()
@@ -332,7 +333,7 @@ class WarcFiles:
                 for line in lines:
                     try:
                         entry = json.loads(line)
-                    except ValueError:  # a line cut by a kill: its WARC file is scanned again below
+                    except ValueError:  # a line cut by a kill: its file was left open, and read again
                         continue
                     indexed.add(entry.get("warc"))
                     if "url" in entry:
@@ -342,6 +343,16 @@ class WarcFiles:
             if name not in indexed and not name.startswith("."):
                 self.log(f"{name}: not in {WARC_INDEX}, reading it")
                 self._index_file(path)
+
+    def _mend_index(self) -> None:
+        """A kill in the middle of an index line leaves it without its newline: end it, so the next line
+        appended is a line of its own."""
+        index = self.out_dir / WARC_INDEX
+        if index.exists() and index.stat().st_size:
+            with open(index, "rb+") as stream:
+                stream.seek(-1, os.SEEK_END)
+                if stream.read(1) != b"\n":
+                    stream.write(b"\n")
 
     def _index_file(self, path: Path) -> None:
         """Every capture in one WARC file into the index (state lost, or a file a killed run left open)."""
