@@ -19,10 +19,10 @@ _TOKENS = re.compile(r'"[^"]*"?|[()]|[^\s"()]+')
 _OPERATORS = {"AND", "OR", "NOT"}
 # A reader may paste a paragraph: more plain words than this (no operator, phrase or prefix) is read as a text to
 # find articles like, not as words that must all be there: an OR of its PARAGRAPH_TERMS rarest words, which bm25
-# ranks by how many of them an article has and how rare they are. Common words (und, heute) are left out.
+# ranks by how many of them an article has and how rare they are.
 PARAGRAPH_WORDS = 12
 PARAGRAPH_TERMS = 24
-PARAGRAPH_COMMON_ZIPF = 4.5
+PARAGRAPH_COMMON_ZIPF = 5.0  # once in 100,000 words or more (und, heute, Jahr)
 # Beyond these a search is refused with a 400 naming the limit (plugins/german_search.py's asgi_wrapper): FTS5's
 # parser gives up at about 60 nested parentheses, Python's at about 250, and a longer text is no search
 MAX_WORDS = 1000
@@ -162,7 +162,7 @@ def search_too_long(query: str | None) -> str | None:
     """Why a search is refused, or None: more than MAX_WORDS words or parentheses nested deeper than MAX_DEPTH."""
     if not query:
         return None
-    words = len(WORD.findall(query))
+    words = sum(1 for word in WORD.findall(query) if word not in _OPERATORS)
     if words > MAX_WORDS:
         return f"search too long: at most {MAX_WORDS:,} words ({words:,} given)"
     depth = deepest = 0
@@ -179,22 +179,23 @@ def search_too_long(query: str | None) -> str | None:
 
 def _paragraph(tokens: list) -> list | None:
     """A pasted text's rarest words joined by OR, if the query is one (see PARAGRAPH_WORDS)."""
-    if len(tokens) <= PARAGRAPH_WORDS or not all(isinstance(t, Words) and len(t.words) == 1 and not t.prefix
-                                                 for t in tokens):
+    if not all(isinstance(t, Words) and not t.prefix for t in tokens):
+        return None  # operators, parentheses or a prefix: a query, however long
+    words = [word for token in tokens for word in token.words]  # US-Präsident: both words
+    if len(words) <= PARAGRAPH_WORDS:
         return None
     frequencies, seen, candidates = german_words(), set(), []
-    for position, token in enumerate(tokens):
-        word = token.words[0]
+    for position, word in enumerate(words):
         key = stem(word)
         zipf = frequencies.get(word.lower(), ("", 0.0))[1]
         if key in seen or len(word) < 3 or word.isdigit() or zipf >= PARAGRAPH_COMMON_ZIPF:
             continue
         seen.add(key)
-        candidates.append((zipf, position, token))
+        candidates.append((zipf, position, word))
     chosen = sorted(sorted(candidates)[:PARAGRAPH_TERMS], key=lambda c: c[1])  # rarest, in the text's order
     query = []
-    for _, _, token in chosen:
-        query += [token, "OR"]
+    for _, _, word in chosen:
+        query += [Words((word,)), "OR"]
     return query[:-1]
 
 

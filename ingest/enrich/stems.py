@@ -155,6 +155,7 @@ FEMININE = (("innen", "in"), ("in", "in"))  # Gewerkschaftssekretärinnen: the p
 # Snowball folds these persons into the word they come from, or their word is another's: they keep their own stem
 # (OWN_STEMS) and are no person of a noun (Krieger is not a Krieg's, Bauer not a Bau's)
 NOT_PERSONS = frozenset({"krieger", "bauer", "lehrer", "fahrer", "sprecher", "spieler", "leser", "maler"})
+_NOT_PERSONS = tuple(NOT_PERSONS)
 # endings of derived words, each with the stem or noun before it: a person (Mieter, Rentnerin, Sportler,
 # Eisenbahner), a verb form (streikte, gestreikt, streikenden: ge- only, as be-/ver-/er- make other verbs:
 # reichen/erreichen, teilen/verteilen), an adjective (schulisch, kriegerisch)
@@ -236,13 +237,13 @@ def _commoner_parts(word: str, modifier: str, head: str) -> bool:
 
 
 def _is_head(head: str, lower_case: bool) -> bool:
-    if head in SUFFIX_HEADS or len(head) == MIN_PART and _zipf(head) < SHORT_HEAD_ZIPF:
-        return False
     if lower_case:  # an adjective or participle made of a noun: klima|neutral, kriegs|tüchtig, arbeits|los
         return head in ADJECTIVE_HEADS or (len(head) > MIN_PART and _is(head, OTHER_MODIFIER)
                                             and not _is(head, NOUN_KINDS))
-    # a noun, or a person of a verb (Streik|brecher, Klima|schützer)
-    return _is(head, NOUN_KINDS) or _verb_person(head)
+    # a noun, or a person of a verb (Streik|brecher, Klima|schützer); most tries are neither, so those tests first
+    if head in _of_kinds(NOUN_KINDS):
+        return head not in SUFFIX_HEADS and (len(head) > MIN_PART or _zipf(head) >= SHORT_HEAD_ZIPF)
+    return head[-2:] == "er" and _verb_person(head)
 
 
 def _verb_person(head: str) -> bool:
@@ -280,18 +281,19 @@ def _split(word: str, lower_case: bool = False, modifier: bool = False) -> list[
         if (len(first) >= UNLISTED_MODIFIER and len(head) > MIN_PART and _zipf(head) >= COMMON_ZIPF
                 and _zipf(head) - _zipf(word) >= UNLISTED_RARER):
             return [head, *(_split(head) or ())]  # … or, in a word much rarer than its head, any longer beginning
-    for particle in PARTICLES:
-        rest = word[len(particle):]
-        if (word.startswith(particle) and len(rest) >= MIN_PART and _is(rest, NOUN_KINDS)
-                and _zipf(word) < COMMON_ZIPF):
-            return [rest, *(_split(rest) or ())]
+    if word.startswith(PARTICLES):
+        for particle in PARTICLES:
+            rest = word[len(particle):]
+            if (word.startswith(particle) and len(rest) >= MIN_PART and _is(rest, NOUN_KINDS)
+                    and _zipf(word) < COMMON_ZIPF):
+                return [rest, *(_split(rest) or ())]
     return None
 
 
 def _person_of(word: str) -> str | None:
     """The noun a person is named after: Mieter → miete, Rentnerin → rente, Wähler → wahl, Eisenbahner → eisenbahn;
     not Partner (Part) or Messer (Messe): the noun must be commoner than the person."""
-    if any(word.startswith(person) for person in NOT_PERSONS):
+    if word.startswith(_NOT_PERSONS):
         return None
     for base in _bases(word, PERSON_ENDINGS):
         for noun in (base, base + "e", base.translate(_UMLAUTS_OFF)):
@@ -346,15 +348,18 @@ def _derived_from(folded: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=200_000)
-def word_stems(word: str) -> tuple[str, tuple[str, ...]]:
-    """A word of a page: its stem, and the stems of the words it is made of or comes from. A word written with a
-    capital is a noun (German nouns are), split into nouns; a lower-case one is a verb or adjective, of which only
-    the nouns it begins with count (arbeits|los, klima|neutral)."""
+# a word's stems as german_stems writes them: its own, then its parts' behind this mark (»warnstreik\x00streik«),
+# so that a text's words are looked up in one pass of C (map over the cache) and the parts cut out by a regex
+_PART = "\x00"
+_PARTS = re.compile("\x00([^ \x00]+)")
+
+
+@lru_cache(maxsize=500_000)  # a build's common words and its compounds: the split is the costly part
+def _indexed(word: str) -> str:
     own = stem(word)
     folded = fold(word)
-    if folded.translate(_UMLAUTS) in LOWER_CASE_VERBS and word[:1].islower():
-        return own, ()
+    if len(folded) < 2 * MIN_PART or folded.translate(_UMLAUTS) in LOWER_CASE_VERBS and word[:1].islower():
+        return own
     lower_case = not word[:1].isupper()
     # a lower-case compound is long (arbeitslos, klimaneutral); most lower-case words are not, and are left alone
     splits = not lower_case or len(folded) >= LOWER_CASE_COMPOUND
@@ -362,7 +367,15 @@ def word_stems(word: str) -> tuple[str, tuple[str, ...]]:
     derived = _derived_from(folded)
     if derived:
         extra.append(stem(derived))
-    return own, tuple(s for s in dict.fromkeys(extra) if s != own)
+    return own + "".join(_PART + s for s in dict.fromkeys(extra) if s != own)
+
+
+def word_stems(word: str) -> tuple[str, tuple[str, ...]]:
+    """A word of a page: its stem, and the stems of the words it is made of or comes from. A word written with a
+    capital is a noun (German nouns are), split into nouns; a lower-case one is a verb or adjective, of which only
+    the nouns it begins with count (arbeits|los, klima|neutral)."""
+    own, *extra = _indexed(word).split(_PART)
+    return own, tuple(extra)
 
 
 # what separates a text's stems from its parts' in search_stems: unicode61 reads it as a space, so a phrase
@@ -374,19 +387,14 @@ def german_stems(*texts: str | None, parts: bool = True) -> str:
     """Stems of every word of the texts, in order (so phrases can match on stems too), then the stems of every
     compound's parts, once each: »Der Warnstreik« → »der warnstreik | streik«. parts=False: the stems alone
     (bench/search_quality.py measures the search without the parts)."""
+    words = [word for text in texts if text for word in WORD.findall(text)]
     if not parts:
-        return " ".join(stem(word) for text in texts if text for word in WORD.findall(text))
-    stems, found = [], {}
-    for text in texts:
-        if text:
-            for word in WORD.findall(text):
-                own, extra = word_stems(word)
-                stems.append(own)
-                for part in extra:
-                    found[part] = None
-    if not found:
-        return " ".join(stems)
-    return " ".join(stems) + PARTS_MARK + " ".join(found)
+        return " ".join(map(stem, words))
+    indexed = " ".join(map(_indexed, words))
+    if _PART not in indexed:
+        return indexed
+    found = dict.fromkeys(_PARTS.findall(indexed))
+    return _PARTS.sub("", indexed) + PARTS_MARK + " ".join(found)
 
 
 def whole_words(search_stems: str | None) -> str:
