@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import hashlib
 import json
 import os
@@ -19,6 +18,11 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from ingest.sources.files import META_SUFFIX
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock; two crawls in one directory at once are then on the user
+    fcntl = None
 
 # an old version gets this suffix: not a page suffix, so the build reads only the current version
 VERSION_SUFFIX = ".old"
@@ -400,11 +404,12 @@ class WarcFiles:
         """A file a killed run left open: keep its whole records, close it, index it."""
         with open(path, "rb") as stream:
             try:  # a crawl that is still running holds its file locked: leave that one alone
-                fcntl.flock(stream, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                if fcntl is not None:
+                    fcntl.flock(stream, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    fcntl.flock(stream, fcntl.LOCK_UN)
             except OSError:
                 self.log(f"{path.name}: being written by another crawl, left alone")
                 return
-            fcntl.flock(stream, fcntl.LOCK_UN)
         whole = complete_members(path)
         if whole < path.stat().st_size:
             self.log(f"{path.name}: cutting a half-written record off its end ({path.stat().st_size - whole} bytes)")
@@ -433,7 +438,8 @@ class WarcFiles:
                 break
         self.path = self.out_dir / (name + OPEN_SUFFIX)
         self.stream = open(self.path, "xb")
-        fcntl.flock(self.stream, fcntl.LOCK_EX)  # released by close, or by the kernel when the process dies
+        if fcntl is not None:
+            fcntl.flock(self.stream, fcntl.LOCK_EX)  # released by close, or by the kernel when the process dies
         writer, buffer = self._writer()
         writer.write_record(writer.create_warcinfo_record(name, self.info))
         self.stream.write(buffer.getvalue())
