@@ -254,7 +254,7 @@ class Crawler:
         self.gone_before: dict[str, int] = dict(state.get("gone", {}))
         self.feeds_before: dict[str, dict] = dict(state.get("feeds", {}))
         self.feeds: dict[str, dict] = {}
-        # article url → the earliest day a feed listed it, until the page's sidecar holds it
+        # article url → the earliest day a feed listed it, until the page's metadata record (or sidecar) holds it
         self.listed: dict[str, str] = dict(state.get("listed", {}))
         self.listed_this_run: set[str] = set()
         # articles whose print header's edition link is followed: those from a feed or --start, never
