@@ -169,7 +169,7 @@ def sample_texts(articles: int = 2000) -> list[tuple]:
 def _clear_caches() -> None:
     from ingest.enrich import stems
 
-    for cached in (stems.fold, stems.stem, stems.compound_parts, stems._indexed):
+    for cached in (stems.fold, stems.stem, stems.compound_parts, stems._split, stems._indexed):
         cached.cache_clear()
 
 

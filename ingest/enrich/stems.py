@@ -255,7 +255,8 @@ def _head_zipf(head: str) -> float:
     return max(_zipf(head), _zipf(head[:-2] + "en") if _verb_person(head) else 0.0)
 
 
-def _split(word: str, lower_case: bool = False, modifier: bool = False) -> list[str] | None:
+@lru_cache(maxsize=100_000)  # a modifier is tried as a compound for every head it may come before
+def _split(word: str, lower_case: bool = False, modifier: bool = False) -> tuple[str, ...] | None:
     """The parts of a compound (every level, modifier before head), or None. Longest head first: Waffen|stillstand.
     A compound's modifier may itself end in an adjective or verb (Partei|neu-gründung, Friedens|nobel-preis)."""
     for start in range(MIN_PART, len(word) - MIN_PART + 1):
@@ -273,20 +274,20 @@ def _split(word: str, lower_case: bool = False, modifier: bool = False) -> list[
         for kinds in (INDEXED_KINDS, MODIFIER_KINDS):
             for base in bases:
                 if _is(base, kinds) and _commoner_parts(word, base, head):
-                    return [base, *(_split(base) or ()), head, *(_split(head) or ())]
+                    return (base, *(_split(base) or ()), head, *(_split(head) or ()))
         for base in bases:  # … or a compound (Dienstleistungs-gewerkschaft, Partei|neu-gründung) …
-            inner = _split(base, modifier=True)
+            inner = _split(base, modifier=True) if len(base) >= 2 * MIN_PART else None
             if inner:
-                return [base, *inner, head, *(_split(head) or ())]
+                return (base, *inner, head, *(_split(head) or ()))
         if (len(first) >= UNLISTED_MODIFIER and len(head) > MIN_PART and _zipf(head) >= COMMON_ZIPF
                 and _zipf(head) - _zipf(word) >= UNLISTED_RARER):
-            return [head, *(_split(head) or ())]  # … or, in a word much rarer than its head, any longer beginning
+            return (head, *(_split(head) or ()))  # … or, in a word much rarer than its head, any longer beginning
     if word.startswith(PARTICLES):
         for particle in PARTICLES:
             rest = word[len(particle):]
             if (word.startswith(particle) and len(rest) >= MIN_PART and _is(rest, NOUN_KINDS)
                     and _zipf(word) < COMMON_ZIPF):
-                return [rest, *(_split(rest) or ())]
+                return (rest, *(_split(rest) or ()))
     return None
 
 
@@ -319,9 +320,10 @@ def compound_parts(folded: str, lower_case: bool = False) -> tuple[str, ...]:
             person = _person_of(base)
             parts = [p + head_ending if base.endswith(p) else p for p in compound_parts(base)]
             return tuple(dict.fromkeys(parts + ([person] if person else [])))
-    parts = _split(folded, lower_case) or []
-    if not parts and not lower_case:  # an adjective at the start of a sentence: Klima|neutral, Pflege|bedürftige
-        parts = _split(folded, lower_case=True) or []
+    parts = list(_split(folded, lower_case) or ())
+    if not parts and not lower_case and not _is(folded, NOUN_KINDS):
+        # an adjective at the start of a sentence: Klima|neutral, Pflege|bedürftige
+        parts = list(_split(folded, lower_case=True) or ())
         lower_case = bool(parts)
     if lower_case:
         parts = parts[:-1] if parts and folded.endswith(parts[-1]) else parts  # the adjective itself is no part
