@@ -259,8 +259,11 @@ def _head_zipf(head: str) -> float:
 def _split(word: str, lower_case: bool = False, modifier: bool = False) -> tuple[str, ...] | None:
     """The parts of a compound (every level, modifier before head), or None. Longest head first: Waffen|stillstand.
     A compound's modifier may itself end in an adjective or verb (Partei|neu-gründung, Friedens|nobel-preis)."""
+    listed = _of_kinds(MODIFIER_KINDS)  # every head is listed, but for a person of a verb and -los
     for start in range(MIN_PART, len(word) - MIN_PART + 1):
         head = word[start:]
+        if head not in listed and head[-2:] != "er" and head not in ADJECTIVE_HEADS:
+            continue  # most tries: one set lookup
         if not (_is_head(head, lower_case) or modifier and _is(head, MODIFIER_KINDS) and head not in SUFFIX_HEADS):
             continue
         first = word[:start]
