@@ -72,7 +72,8 @@ class WarcReader:
                     count += 1
                     if record.rec_type in ("response", "revisit", "request"):
                         yield from self._release(held)
-                    if record.length is None:  # what warcio makes of a record cut inside its header
+                    # a record cut inside its header: warcio reads a missing or empty Content-Length as 0
+                    if not (record.rec_headers.get_header("Content-Length") or "").strip().isdigit():
                         raise ValueError(f"record {count} has no Content-Length")
                     page = self._page(rel, record, count)
                     # warcio ends quietly where a file is cut or garbled: we check each record's length and
