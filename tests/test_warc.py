@@ -8,11 +8,13 @@ import sqlite3
 from io import BytesIO
 from pathlib import Path
 
+from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from ingest.build import build
-from ingest.sources.warc import warc_pages
+from ingest.sources.files import RawPage, Unreadable
+from ingest.sources.warc import WarcReader, warc_pages
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CRAWL = FIXTURES / "crawl"
@@ -147,8 +149,14 @@ def test_a_damaged_warc_keeps_the_records_before_the_damage(tmp_path):
     data = (raw / "good.warc.gz").read_bytes()
     complete = [p for p in warc_pages(raw)]
     (raw / "good.warc.gz").rename(tmp_path / "good.warc.gz")
-    # cut two thirds of the way in: the records before the cut are read, the file is an error
-    (raw / "cut.warc.gz").write_bytes(data[: len(data) * 2 // 3])
+    # cut in the middle of the record two thirds of the way in: the records before it are read, the file is an error
+    spans = []
+    with BytesIO(data) as stream:
+        records = ArchiveIterator(stream)
+        for _ in records:
+            spans.append((records.get_record_offset(), records.get_record_length()))
+    start, length = spans[len(spans) * 2 // 3]
+    (raw / "cut.warc.gz").write_bytes(data[: start + length // 2])
     # an uncompressed copy with one page's bytes overwritten: that record is an error, every other is read
     plain = gzip.decompress(data)
     at = plain.index(b"Zweiter Artikel")
@@ -165,3 +173,26 @@ def test_a_damaged_warc_keeps_the_records_before_the_damage(tmp_path):
     assert len(complete) // 3 <= from_files["cut.warc.gz"] < len(complete)
     assert from_files["garbled.warc"] == len(complete) - 1
     assert summary.articles_written >= 3
+
+
+def test_a_cut_anywhere_is_reported_or_falls_between_records(tmp_path):
+    """warcio ends quietly at a cut: wherever a WARC file ends, either the reader reports damage or the file
+    ends (within a few bytes) where a record does, and no page it gives differs from the whole file's."""
+    write_warc(tmp_path / "whole.warc.gz")
+    packed = (tmp_path / "whole.warc.gz").read_bytes()
+    for name, data in (("cut.warc.gz", packed), ("cut.warc", gzip.decompress(packed))):
+        ends = []
+        with BytesIO(data) as stream:
+            records = ArchiveIterator(stream)
+            for _ in records:
+                records.read_to_end()
+                ends.append(records.offset)
+        (tmp_path / "whole").mkdir(exist_ok=True)
+        (tmp_path / "whole" / name).write_bytes(data)
+        whole = {(p.url, p.data, p.fetched_at) for p in WarcReader(tmp_path / "whole").read(tmp_path / "whole" / name)}
+        for cut in range(1, len(data), 41):
+            (tmp_path / name).write_bytes(data[:cut])
+            read = list(WarcReader(tmp_path).read(tmp_path / name))
+            pages = {(p.url, p.data, p.fetched_at) for p in read if isinstance(p, RawPage)}
+            assert pages <= whole, (name, cut)
+            assert any(isinstance(p, Unreadable) for p in read) or min(abs(cut - end) for end in ends) <= 4, (name, cut)
