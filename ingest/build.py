@@ -36,7 +36,7 @@ from ingest.enrich.stems import NAME_VARIANTS, german_stems
 from ingest.model import Article, ListingPage, PageError
 from ingest.parse import decode_page, parse_page
 from ingest.sources.files import META_SUFFIX, PAGE_SUFFIXES, RawPage, Unreadable, read_page
-from ingest.sources.warc import WarcReader, is_warc
+from ingest.sources.warc import WARC_SUFFIXES, WarcReader
 from ingest.urls import article_id, canonical_url
 
 # Which id wins when two ids turn out to be one article: the newest URL scheme first.
@@ -354,18 +354,24 @@ def walk(root: Path) -> Iterator[tuple[str, tuple, bool]]:
             name = entry.name
             if not entry.is_file() or name.startswith("."):
                 continue
-            if is_warc(Path(name)):
+            if name.lower().endswith(WARC_SUFFIXES):
                 yield f"{prefix}{name}", (*_stat(entry), None), True
-            elif not name.endswith(META_SUFFIX) and Path(name).suffix.lower() in PAGE_SUFFIXES:
+            elif not name.endswith(META_SUFFIX) and _suffix(name).lower() in PAGE_SUFFIXES:
                 sidecar = names.get(name + META_SUFFIX)
                 yield f"{prefix}{name}", (*_stat(entry), _stat(sidecar)[1] if sidecar else None), False
 
     yield from entries(root, "")
 
 
+def _suffix(name: str) -> str:
+    """Path(name).suffix without making a Path (a million of them are most of an update's walk)."""
+    dot = name.rfind(".")
+    return name[dot:] if 0 < dot < len(name) - 1 else ""
+
+
 def _warc_base(path: str) -> str | None:
     base = path.split("#", 1)[0]
-    return base if is_warc(Path(base)) else None
+    return base if base.lower().endswith(WARC_SUFFIXES) else None
 
 
 @dataclass
@@ -555,7 +561,9 @@ def _ingest(db, raw_dir: Path, pool: Workers, fresh: bool, progress: bool) -> Su
     affected |= changes.linked
     places, agencies = _write_articles(db, pool, affected, fresh, progress, summary)
     store.relink_aliases(db, None if fresh else changes.urls | store.alias_urls_of(db, affected))
-    date_articles(db)
+    if fresh or affected or summary.pages_parsed or summary.pages_gone:  # else every input of the dates is as it was
+        store.index_for_dates(db)
+        date_articles(db)
     if fresh:
         store.finish(db, places, agencies, NAME_VARIANTS)
     _summarise(db, summary)
@@ -765,8 +773,9 @@ def date_articles(db) -> None:
     for key, day in store.listed_dates(db).items():
         if key in undated:
             found[key] = (day, "listing")
-    for key, url in store.article_urls(db):
-        if key in undated and key not in found and (day := date_from_url(url)):
+    for key, url in store.undated_urls(db):
+        # only an old print address (`….php`, also behind loginFailed.php) has its day in it
+        if key in undated and key not in found and "php" in url and (day := date_from_url(url)):
             found[key] = (day, "url")
     dated = store.dated_articles(db) | {key: day for key, (day, _) in found.items()}
     rest = [key for key in sorted(undated) if key not in found]

@@ -33,6 +33,9 @@ FACET_INDEXES = [
     ["shape"],
 ]
 EXPRESSION_INDEXES = {"idx_articles_published_day": "date(published)"}
+# the date pass (ingest/build.py date_articles) reads every undated and every dated article on each build: from
+# this index, not from a million rows of text
+DATE_PASS_INDEX = "CREATE INDEX IF NOT EXISTS idx_articles_date_pass ON articles (date_source, id, published_date, url)"
 # Every raw page read, with what a later build needs to leave it alone or to choose among the pages of one article
 # without decoding records: `article_id` is the article the page ended up in, `own_article_id` the one its own URL
 # (or file name) gives; full_text, text_length and fields_filled rank the pages of one article (the most complete
@@ -197,6 +200,7 @@ def finish(db: sqlite_utils.Database, places: dict[int, dict], agencies: dict[st
         db["articles"].create_index(columns, if_not_exists=True)
     for name, expression in EXPRESSION_INDEXES.items():
         conn.execute(f"CREATE INDEX IF NOT EXISTS {name} ON articles({expression})")
+    conn.execute(DATE_PASS_INDEX)
     for table, column in [("article_authors", "author_id"), ("article_agencies", "agency_code"), ("article_topics", "topic"),
                           ("aliases", "article_id"), ("article_versions", "article_id"),
                           ("listing_items", "article_id")]:
@@ -205,15 +209,20 @@ def finish(db: sqlite_utils.Database, places: dict[int, dict], agencies: dict[st
     conn.commit()
 
 
+def index_for_dates(db: sqlite_utils.Database) -> None:
+    db.conn.execute(DATE_PASS_INDEX)
+
+
 def undated_articles(db: sqlite_utils.Database) -> list[str]:
     """Ids of the articles whose page gave no date (whatever dated them since)."""
-    return [row[0] for row in db.conn.execute("SELECT id FROM articles WHERE date_source IS NOT 'page'")]
+    return [row[0] for row in db.conn.execute(
+        "SELECT id FROM articles INDEXED BY idx_articles_date_pass WHERE date_source IS NOT 'page'")]
 
 
 def dated_articles(db: sqlite_utils.Database) -> dict[str, str]:
     """id → day of every article with a known (not estimated) day."""
-    return dict(db.conn.execute("SELECT id, published_date FROM articles WHERE published_date IS NOT NULL "
-                                "AND date_source IS NOT 'estimated'"))
+    return dict(db.conn.execute("SELECT id, published_date FROM articles INDEXED BY idx_articles_date_pass "
+                                "WHERE published_date IS NOT NULL AND date_source IS NOT 'estimated'"))
 
 
 def listed_dates(db: sqlite_utils.Database) -> dict[str, str]:
@@ -226,19 +235,23 @@ def listed_dates(db: sqlite_utils.Database) -> dict[str, str]:
            GROUP BY article_id"""))
 
 
-def article_urls(db: sqlite_utils.Database) -> Iterator[tuple[str, str]]:
-    """(article id, url) for every URL an article was seen under."""
-    yield from db.conn.execute("SELECT id, url FROM articles WHERE url IS NOT NULL UNION "
+def undated_urls(db: sqlite_utils.Database) -> Iterator[tuple[str, str]]:
+    """(article id, url) for every URL an article the page did not date was seen under (and every alias)."""
+    yield from db.conn.execute("SELECT id, url FROM articles INDEXED BY idx_articles_date_pass "
+                               "WHERE date_source IS NOT 'page' AND url IS NOT NULL UNION "
                                "SELECT article_id, url FROM aliases WHERE article_id IS NOT NULL")
 
 
 def set_dates(db: sqlite_utils.Database, dates: dict[str, tuple[str, str]]) -> None:
     """id → (day, date_source) for articles the page did not date, (None, None) for no date at all;
     `published` stays what the page said."""
+    # only rows whose date changes are written: an update re-dates every undated article, and rewriting half a
+    # million unchanged rows would cost more than the update itself
     db.conn.executemany(
         "UPDATE articles SET published_date = ?, published_month = substr(?, 1, 7), "
-        "published_year = CAST(substr(?, 1, 4) AS INTEGER), date_source = ? WHERE id = ?",
-        [(day, day, day, source, key) for key, (day, source) in dates.items()])
+        "published_year = CAST(substr(?, 1, 4) AS INTEGER), date_source = ? "
+        "WHERE id = ? AND (published_date IS NOT ? OR date_source IS NOT ?)",
+        [(day, day, day, source, key, day, source) for key, (day, source) in dates.items()])
 
 
 def date_sources(db: sqlite_utils.Database) -> Counter:
