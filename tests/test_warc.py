@@ -196,3 +196,17 @@ def test_a_cut_anywhere_is_reported_or_falls_between_records(tmp_path):
             pages = {(p.url, p.data, p.fetched_at) for p in read if isinstance(p, RawPage)}
             assert pages <= whole, (name, cut)
             assert any(isinstance(p, Unreadable) for p in read) or min(abs(cut - end) for end in ends) <= 4, (name, cut)
+
+
+def test_a_gzipped_chunked_response_is_read_as_its_html(tmp_path):
+    html = (CRAWL / "article_100.html").read_bytes()
+    packed = gzip.compress(html)
+    chunked = b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in (packed[:100], packed[100:])) + b"0\r\n\r\n"
+    headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html"), ("Content-Encoding", "gzip"),
+                                          ("Transfer-Encoding", "chunked")], protocol="HTTP/1.1")
+    with open(tmp_path / "x.warc.gz", "wb") as stream:
+        writer = WARCWriter(stream, gzip=True)
+        writer.write_record(writer.create_warc_record(f"{JW}/artikel/100.eins.html", "response",
+                                                      payload=BytesIO(chunked), http_headers=headers))
+    [page] = warc_pages(tmp_path)
+    assert page.data == html and page.url == f"{JW}/artikel/100.eins.html"

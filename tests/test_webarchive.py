@@ -248,12 +248,14 @@ def test_import_from_the_wayback_machine(wayback, tmp_path):
     assert fetched_at[URL_OF["A2"]] == "2025-02-20T08:00:00Z"
 
 
-def test_limit_and_dates_choose_what_is_fetched(wayback, tmp_path):
+def test_limit_and_dates_choose_what_is_fetched(wayback, tmp_path, monkeypatch):
     raw = tmp_path / "raw"
     wayback.failures = {}
+    # the endpoints from the environment this time
+    monkeypatch.setenv(webarchive.CDX_URL_ENV, f"{wayback.url}/jw/cdx")
+    monkeypatch.setenv(webarchive.REPLAY_URL_ENV, f"{wayback.url}/jw")
     summary = webarchive.import_captures("ia", raw / "import-ia", since=dt.date(2025, 1, 1), until=dt.date(2025, 2, 28),
-                                         limit=2, cdx_url=f"{wayback.url}/jw/cdx", replay_url=f"{wayback.url}/jw",
-                                         delay=0.05, user_agent=AGENT)
+                                         limit=2, delay=0.05, user_agent=AGENT)
     # in these two months: 100 (A2, A3), 101 (B1; B2 is from March), 102 (C), blog 103 (G): the two newest articles
     assert saved_order(raw) == ["A2", "C"] and summary.left == 3 and summary.articles == 4
 
