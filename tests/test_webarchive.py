@@ -258,6 +258,11 @@ def test_limit_and_dates_choose_what_is_fetched(wayback, tmp_path, monkeypatch):
                                          limit=2, delay=0.05, user_agent=AGENT)
     # in these two months: 100 (A2, A3), 101 (B1; B2 is from March), 102 (C), blog 103 (G): the two newest articles
     assert saved_order(raw) == ["A2", "C"] and summary.left == 3 and summary.articles == 4
+    # captured in June 2024, the old address of a 2009 article
+    june = tmp_path / "june"
+    webarchive.import_captures("ia", june / "import-ia", since=dt.date(2024, 6, 1), until=dt.date(2024, 6, 30),
+                               delay=0.05, user_agent=AGENT)
+    assert saved_order(june) == ["E"]
 
 
 def test_import_from_common_crawl_by_range_requests(wayback, tmp_path):

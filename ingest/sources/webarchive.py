@@ -126,11 +126,11 @@ class ImportSummary:
         return out
 
 
-def cdx_queries(since: dt.date | None, until: dt.date | None) -> list[str]:
-    """Prefix queries for every article address form; the old `/<YYYY>/…` form once per year asked for."""
-    first = max(FIRST_YEAR, since.year if since else FIRST_YEAR)
+def cdx_queries(until: dt.date | None) -> list[str]:
+    """Prefix queries for every article address form; the old `/<YYYY>/…` form once per year of the site up to
+    `until` (the year in an address is the article's, not the capture's: a 2009 page may be captured in 2024)."""
     last = (until or dt.date.today()).year
-    return [prefix + "*" for prefix in ARTICLE_PREFIXES] + [f"jungewelt.de/{year}/*" for year in range(first, last + 1)]
+    return [prefix + "*" for prefix in ARTICLE_PREFIXES] + [f"jungewelt.de/{year}/*" for year in range(FIRST_YEAR, last + 1)]
 
 
 def _timestamp(day: dt.date | None, end: bool = False) -> str | None:
@@ -280,7 +280,7 @@ class Importer:
         with _cdx_toolkit_as(self.user_agent, self.delay, endpoints, self.retries, longest_pause):
             try:
                 fetcher = self._fetcher()
-                for query in cdx_queries(since, until):
+                for query in cdx_queries(until):
                     for row in self._rows(fetcher, query, since, until):
                         capture = to_capture(row)
                         if capture and (not since or capture.timestamp >= _timestamp(since)) and \
