@@ -22,8 +22,9 @@ rebuild *args:
     python -m ingest build --rebuild --raw {{raw}} --db {{db}} {{args}}
 
 # build if any raw page is newer than the archive, then serve it on http://127.0.0.1:{{port}}
+# (a journal beside the archive is an update that was stopped: the build rolls it back, an immutable server would not)
 serve:
-    if [ ! -f {{db}} ] || [ -n "$(find {{raw}} -newer {{db}} -type f | head -1)" ]; then python -m ingest build --raw {{raw}} --db {{db}}; fi
+    if [ ! -f {{db}} ] || [ -f {{db}}-journal ] || [ -n "$(find {{raw}} -newer {{db}} -type f | head -1)" ]; then python -m ingest build --raw {{raw}} --db {{db}}; fi
     datasette serve -i {{db}} {{serve_opts}} -h 127.0.0.1 -p {{port}}
 
 # print the normalized record of one page

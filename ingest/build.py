@@ -102,9 +102,9 @@ def parse_one(page: RawPage, known_authors: frozenset[str]) -> Parsed:
         return Parsed(page, error=f"parser failed: {type(err).__name__}: {err}", kind="error")
 
 
-def _encode(parsed: Parsed) -> bytes:
-    payload = parsed.article.to_dict() if parsed.article else {"error": parsed.error, "kind": parsed.kind,
-                                                               "items": parsed.items}
+def _encode(parsed: Parsed, record: dict | None = None) -> bytes:
+    payload = dict(record or parsed.article.to_dict()) if parsed.article else {
+        "error": parsed.error, "kind": parsed.kind, "items": parsed.items}
     if parsed.kept_previous:
         payload["kept_previous"] = parsed.kept_previous
     return zlib.compress(json.dumps(payload, ensure_ascii=False).encode("utf-8"))
@@ -154,8 +154,9 @@ def page_result(parsed: Parsed, stat: tuple | None, size: int) -> dict:
     """What the writer needs of one page: its `pages` row (with the keys the article choice ranks by), its listing
     items and its ingest_errors row."""
     page, a = parsed.page, parsed.article
+    record = a.to_dict() if a else None
     row = {"source_path": page.path, "sha256": page.sha256, "url": page.url, "fetched_at": page.fetched_at,
-           "listed_date": page.listed_date, "status": "article" if a else parsed.kind, "record": _encode(parsed),
+           "listed_date": page.listed_date, "status": "article" if a else parsed.kind, "record": _encode(parsed, record),
            "bylines": "[]", "second_look": 0}
     if stat:
         row["file_size"], row["file_mtime_ns"], row["sidecar_mtime_ns"] = stat
@@ -164,7 +165,7 @@ def page_result(parsed: Parsed, stat: tuple | None, size: int) -> dict:
         own = article_key(parsed)
         row.update(own_article_id=own, article_id=own, article_url=a.url, full_text=int(a.paywalled is not True),
                    text_length=len(a.body_markdown or ""),
-                   fields_filled=sum(1 for value in a.to_dict().values() if value not in (None, [], "")),
+                   fields_filled=sum(1 for value in record.values() if value not in (None, [], "")),
                    content_key=_same_article_key(a), bylines=store.json_list(a.authors),
                    second_look=int(not a.authors and a.shape in _SECOND_LOOK_SHAPES))
         if parsed.kept_previous:
