@@ -114,6 +114,7 @@ def test_parts_come_after_the_text_so_phrases_stay_whole():
         "der warnstreik die bundesregierung | streik bund regierung")
     assert german_stems("Ohne Zusammensetzung") == "ohn zusammensetzung"
     assert german_stems("Der Warnstreik", parts=False) == "der warnstreik"
+    assert german_stems("Krieg" * 300) == stem("Krieg" * 300)  # junk, not a compound: no parts
 
 
 def test_stems_fold_umlauts_names_and_traps():

@@ -134,10 +134,10 @@ MIN_PART = 3
 # are also the modifier's own genitive or plural, which german_words lists anyway. A noun in -e often drops it
 # (Schul-buch, Miet-wohnung, Grenz-polizei, Erd-gas)
 LINKS = ("s", "es", "n", "en", "er", "e", "ens", "ns")
-# derivational endings that are also nouns (der Schaft, das Ion): as a head they make a new word, not a compound
-# (Gesell-schaft, Land-schaft, Gewerk-schaft, Akt-ion)
+# derivational endings that are also nouns (der Schaft, das Ion, die Rung): as a head they make a new word, not a
+# compound (Gesell-schaft, Land-schaft, Gewerk-schaft, Akt-ion, Digitalisie-rung)
 SUFFIX_HEADS = frozenset({"schaft", "schaften", "tum", "tums", "heit", "keit", "ling", "linge", "lingen", "ion",
-                          "ionen"})
+                          "ionen", "rung", "rungs", "rungen"})
 # heads that make adjectives of nouns: arbeits|los, Arbeits|losen|versicherung, Arbeits|losigkeit
 ADJECTIVE_HEADS = frozenset({"los", "lose", "losen", "loser", "loses", "losem", "losigkeit"})
 # a word of a particle and a noun is a word of its own (Angebot, Ausland, Umwelt), unless it is rare enough to be
@@ -151,6 +151,9 @@ SHORT_HEAD_ZIPF = 4.0  # a head of three letters must be common: Bau, Rat, Amt, 
 # Dokumentar|film), if both are long enough not to be look-alikes (Demok|rat)
 UNLISTED_MODIFIER, UNLISTED_RARER = 5, 1.0
 LOWER_CASE_COMPOUND = 8
+# the longest compounds in print (Rindfleischetikettierungsüberwachungsaufgabenübertragungsgesetz: 63); a longer
+# »word« is a URL, a hash or junk, and splitting it would cost time for nothing
+MAX_COMPOUND = 64
 FEMININE = (("innen", "in"), ("in", "in"))  # Gewerkschaftssekretärinnen: the parts of …sekretär, head …sekretärin
 # Snowball folds these persons into the word they come from, or their word is another's: they keep their own stem
 # (OWN_STEMS) and are no person of a noun (Krieger is not a Krieg's, Bauer not a Bau's)
@@ -314,7 +317,8 @@ def compound_parts(folded: str, lower_case: bool = False) -> tuple[str, ...]:
     """The nouns and places a compound is made of, at every level: bundesregierungssprecher → (bundesregierung,
     bundes, regierung, sprecher); with the nouns its persons are named after (Leiharbeiter: arbeiter, arbeit).
     () for a word that is not a compound, or is a name or a word of its own."""
-    if len(folded) < 2 * MIN_PART or canonical_name(folded) or folded.translate(_UMLAUTS) in NOT_PERSONS:
+    if (not 2 * MIN_PART <= len(folded) <= MAX_COMPOUND or canonical_name(folded)
+            or folded.translate(_UMLAUTS) in NOT_PERSONS):
         return ()
     for ending, head_ending in FEMININE:
         base = folded[:-len(ending)]
