@@ -138,7 +138,7 @@ def sqlite_utils_limit(db: Path, work: Path, log: Path) -> dict:
 
 
 def run_form(count: int, seed: int, warc: bool, work: Path, workers: int | None, limits: bool, every: int,
-             rebuild: bool) -> dict:
+             rebuild: bool, sqlite_utils: bool = True) -> dict:
     form = "warc" if warc else "loose"
     raw, made = make_raw(work, count, seed, warc)
     print(f"{count} articles as {form} pages: {raw.name} (made in {made:.0f} s, 0 = cached), "
@@ -174,8 +174,9 @@ def run_form(count: int, seed: int, warc: bool, work: Path, workers: int | None,
     if limits:
         result["parse_limit"] = parse_limit(raw, work / f"raw-{count}-{form}-parse.log", every)
         print(f"  parse limit {result['parse_limit']}", flush=True)
-        result["sqlite_utils"] = sqlite_utils_limit(db, work, work / f"raw-{count}-{form}-sqlite-utils.log")
-        print(f"  sqlite-utils {result['sqlite_utils']}", flush=True)
+        if sqlite_utils:
+            result["sqlite_utils"] = sqlite_utils_limit(db, work, work / f"raw-{count}-{form}-sqlite-utils.log")
+            print(f"  sqlite-utils {result['sqlite_utils']}", flush=True)
     return result
 
 
@@ -201,6 +202,8 @@ def main(argv=None) -> None:
     parser.add_argument("--seed", type=int, default=4)
     parser.add_argument("--workers", type=int, help="build workers (default: every core)")
     parser.add_argument("--no-limits", action="store_true", help="skip the plain limits")
+    parser.add_argument("--no-sqlite-utils", action="store_true",
+                        help="skip the sqlite-utils limit (at 1M it writes a 6 GB NDJSON file first)")
     parser.add_argument("--parse-every", type=int, default=0,
                         help="parse limit on every N-th page (default 1 below 1M pages, 10 from 1M on)")
     parser.add_argument("--serve", action="store_true",
@@ -223,7 +226,7 @@ def main(argv=None) -> None:
         for form in args.forms.split(","):
             serve = args.serve and form == "loose"
             result[form] = run_form(count, args.seed, form == "warc", work, args.workers, not args.no_limits, every,
-                                    rebuild=serve)
+                                    rebuild=serve, sqlite_utils=not args.no_sqlite_utils and form == "loose")
             path.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
         if args.serve:
             result["serving"] = serve_updated(result["loose"], args)
@@ -250,8 +253,9 @@ def write_raw_table() -> None:
         lines += [f"### {count:,} articles from raw pages ({machine['date']}, {machine['cpus']} cores, load "
                   f"{machine.get('load_before', 0):.1f} when it started)", "",
                   "| pages as | pages | full build s | CPU s | pages/s | peak MB | file MB | +100 s | +100 peak MB | "
-                  "rebuild s | parse limit pages/s (1 process) | sqlite-utils insert + enable-fts s |",
-                  "| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |"]
+                  "rebuild s | parse limit pages/s (1 process) | its CPU ms per page | "
+                  "sqlite-utils insert + enable-fts s |",
+                  "| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |"]
         for form in ("loose", "warc"):
             r = result.get(form)
             if not r:
@@ -265,6 +269,7 @@ def write_raw_table() -> None:
                      f"{r['rebuild']['seconds']:,.1f}" if r.get("rebuild") else "–",
                      (f"{limit['pages_per_s']:,.0f}" + (f" (every {limit['every']}th page)" if limit.get("every", 1) > 1
                                                         else "")) if limit else "–",
+                     f"{limit['cpu_s'] / limit['pages'] * 1000:.2f}" if limit else "–",
                      f"{su['insert']['seconds']:,.1f} + {su['enable_fts']['seconds']:,.1f}" if su else "–"]
             lines.append("| " + " | ".join(cells) + " |")
         targets = TARGETS.get(count)
