@@ -454,22 +454,25 @@ def warc_tasks(db, root: Path, files: list[tuple[str, tuple]], fresh: bool, plan
     if not files:
         return
     reader = WarcReader(root)
+    before: dict[str, set] = {}  # what the archive has of each file: its records, its own error row if damaged
     for rel, stat in files:
-        # what the archive has of this file: its records, and its own error row if it was damaged
-        before = set() if fresh else set(store.warc_file_pages(db, rel)) | {rel}
+        before[rel] = set() if fresh else set(store.warc_file_pages(db, rel)) | {rel}
         for page in reader.read(root / rel):
-            yield from _warc_task(page, stat, before, touched, plan)
-        plan.gone.extend(sorted(before))
+            yield from _warc_task(page, stat, before[rel], touched, plan)
     if any(reader.payloads.get((target, digest)) is None for _n, _u, target, digest, _d in reader.pending):
         # a revisit refers to a response in a file this update did not read: read the others for their payloads
-        read = {rel for rel, _ in files}
+        read, waiting = {rel for rel, _ in files}, len(reader.pending)
         for path in _warc_files(root):
             if path.relative_to(root).as_posix() not in read:
                 for _page in reader.read(path):
                     pass
+        del reader.pending[waiting:]  # the other files' own revisits are in the archive already
     stats = {rel: stat for rel, stat in files}
-    for page in reader.unresolved():
-        yield from _warc_task(page, stats.get(page.path.split("#", 1)[0]), set(), touched, plan)
+    for page in reader.unresolved():  # revisits, once every file was read
+        rel = page.path.split("#", 1)[0]
+        yield from _warc_task(page, stats[rel], before[rel], touched, plan)
+    for records in before.values():
+        plan.gone.extend(sorted(records))
 
 
 def _warc_files(root: Path) -> list[Path]:
@@ -480,7 +483,6 @@ def _warc_task(page, stat, before: set, touched: list, plan: Plan) -> Iterator[t
     if isinstance(page, RawPage) and page.path in before:  # a record's id names the same bytes for ever
         before.discard(page.path)
         touched.append((*stat, page.path))
-        plan.unchanged += 1
         return
     before.discard(page.path)
     yield (page.path, page, stat, None)

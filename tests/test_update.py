@@ -238,3 +238,9 @@ def test_warc_files_are_updated_by_record(tmp_path):
         assert got[name] == want[name], name
     again = build(raw, db, progress=False, workers=1)
     assert (again.pages_parsed, again.pages_reused) == (0, 16)
+    # a crawl goes on writing into its file: the records it had keep their ids and are not parsed again
+    warc(tmp_path / "more.warc.gz", [("response", f"{ART}486230.meldung.html", html_item(30), "2026-05-04T10:00:00Z")])
+    with open(raw / "c.warc.gz", "ab") as out:
+        out.write((tmp_path / "more.warc.gz").read_bytes())
+    appended = build(raw, db, progress=False, workers=1)
+    assert (appended.pages_parsed, appended.pages_reused, appended.articles_changed) == (1, 16, 1)
