@@ -27,8 +27,9 @@ UPDATE = 100  # new articles in the update run
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 
-def tree_rss(pid: int) -> int:
-    """Resident bytes of a process and all its descendants (from /proc, summed)."""
+def tree_memory(pid: int) -> tuple[int, int]:
+    """Resident bytes of a process and all its descendants (from /proc, summed), and their proportional share
+    (PSS: a page forked workers share with the build counts once in all, not once per process)."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
@@ -41,12 +42,17 @@ def tree_rss(pid: int) -> int:
             continue
         children.setdefault(int(fields[1]), []).append(int(entry))
         rss[int(entry)] = int(fields[21]) * PAGE_SIZE
-    total, todo = 0, [pid]
+    total, shared, todo = 0, 0, [pid]
     while todo:
         p = todo.pop()
         total += rss.get(p, 0)
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as f:
+                shared += next(int(line.split()[1]) * 1024 for line in f if line.startswith("Pss:"))
+        except (OSError, StopIteration):
+            pass
         todo.extend(children.get(p, []))
-    return total
+    return total, shared
 
 
 def measured(command: list[str], log: Path) -> dict:
@@ -55,12 +61,13 @@ def measured(command: list[str], log: Path) -> dict:
     started = time.perf_counter()
     with open(log, "ab") as out:
         proc = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-        peak, done = 0, threading.Event()
+        peak, peak_pss, done = 0, 0, threading.Event()
 
         def sample():
-            nonlocal peak
+            nonlocal peak, peak_pss
             while not done.is_set():
-                peak = max(peak, tree_rss(proc.pid))
+                rss, pss = tree_memory(proc.pid)
+                peak, peak_pss = max(peak, rss), max(peak_pss, pss)
                 done.wait(0.25)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -74,7 +81,7 @@ def measured(command: list[str], log: Path) -> dict:
         raise SystemExit(f"{' '.join(command)} failed ({code}), see {log}")
     return {"seconds": round(seconds, 2),
             "cpu_s": round(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime, 1),
-            "peak_rss_mb": round(peak / 2**20, 1)}
+            "peak_rss_mb": round(peak / 2**20, 1), "peak_pss_mb": round(peak_pss / 2**20, 1)}
 
 
 def build_command(raw: Path, db: Path, *extra: str) -> list[str]:
@@ -225,8 +232,10 @@ def main(argv=None) -> None:
         every = args.parse_every or (10 if count >= 1_000_000 else 1)
         for form in args.forms.split(","):
             serve = args.serve and form == "loose"
-            result[form] = run_form(count, args.seed, form == "warc", work, args.workers, not args.no_limits, every,
-                                    rebuild=serve, sqlite_utils=not args.no_sqlite_utils and form == "loose")
+            # a run without the limits keeps the limits an earlier run of the same pages measured
+            result[form] = {**result.get(form, {}), **run_form(
+                count, args.seed, form == "warc", work, args.workers, not args.no_limits, every, rebuild=serve,
+                sqlite_utils=not args.no_sqlite_utils and form == "loose")}
             path.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
         if args.serve:
             result["serving"] = serve_updated(result["loose"], args)
@@ -244,6 +253,10 @@ def _verdict(value: float, limit: float, unit: str) -> str:
     return f"{'met' if value <= limit else '**missed**'}: {value:,.1f} {unit} (≤ {limit:,} {unit})"
 
 
+def _memory(run: dict) -> str:
+    return f"{run['peak_rss_mb']:,.0f}" + (f" / {run['peak_pss_mb']:,.0f}" if "peak_pss_mb" in run else "")
+
+
 def write_raw_table() -> None:
     """bench/results/raw_*.json → the raw-build tables in bench/README.md (between the two markers)."""
     lines = []
@@ -252,7 +265,8 @@ def write_raw_table() -> None:
         count, machine = result["articles"], result["machine"]
         lines += [f"### {count:,} articles from raw pages ({machine['date']}, {machine['cpus']} cores, load "
                   f"{machine.get('load_before', 0):.1f} when it started)", "",
-                  "| pages as | pages | full build s | CPU s | pages/s | peak MB | file MB | +100 s | +100 peak MB | "
+                  "| pages as | pages | full build s | CPU s | pages/s | peak MB (RSS / PSS) | file MB | +100 s | "
+                  "+100 peak MB | "
                   "rebuild s | parse limit pages/s (1 process) | its CPU ms per page | "
                   "sqlite-utils insert + enable-fts s |",
                   "| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |"]
@@ -264,8 +278,8 @@ def write_raw_table() -> None:
             su = r.get("sqlite_utils", {})
             full, update = r["full"], r["update"]
             cells = ["loose files" if form == "loose" else "WARC.gz", f"{full['pages']:,}", f"{full['seconds']:,.1f}",
-                     f"{full['cpu_s']:,.0f}", f"{full['pages_per_s']:,.0f}", f"{full['peak_rss_mb']:,.0f}",
-                     f"{full['file_mb']:,.0f}", f"{update['seconds']:,.1f}", f"{update['peak_rss_mb']:,.0f}",
+                     f"{full['cpu_s']:,.0f}", f"{full['pages_per_s']:,.0f}", _memory(full),
+                     f"{full['file_mb']:,.0f}", f"{update['seconds']:,.1f}", _memory(update),
                      f"{r['rebuild']['seconds']:,.1f}" if r.get("rebuild") else "–",
                      (f"{limit['pages_per_s']:,.0f}" + (f" (every {limit['every']}th page)" if limit.get("every", 1) > 1
                                                         else "")) if limit else "–",
@@ -276,6 +290,7 @@ def write_raw_table() -> None:
         loose = result.get("loose")
         if targets and loose:
             lines += ["", f"Targets: full build {_verdict(loose['full']['seconds'], targets['full_s'], 's')}; peak memory "
+                      f"(RSS summed over the build and its workers) "
                       f"{_verdict(loose['full']['peak_rss_mb'], targets['peak_mb'], 'MB')}; +100 pages "
                       f"{_verdict(loose['update']['seconds'], targets['update_s'], 's')}"
                       + (f"; WARC.gz no slower than loose files: "

@@ -300,20 +300,25 @@ def _run_chunk(job: tuple) -> list:
 
 class Workers:
     """A pool of forked worker processes (none with workers=1): `map` keeps a few chunks in flight per worker and
-    yields results in order, so a million pages never wait in memory at once."""
+    yields results in order, so a million pages never wait in memory at once. A small job (a daily update's
+    hundred pages) runs in this process: forking workers that each load the stemmer's word list costs more."""
+
+    INLINE_BELOW = 1000  # tasks
 
     def __init__(self, workers: int, root: Path):
         self.count = max(1, workers)
         self.root = root
+        self.pool = None
         _init_worker(str(root))
-        self.pool = (multiprocessing.get_context("fork").Pool(self.count, _init_worker, (str(root),))
-                     if self.count > 1 else None)
 
-    def map(self, function: Callable, shared, tasks: Iterable, chunk: int = 64) -> Iterator:
-        if self.pool is None:
+    def map(self, function: Callable, shared, tasks: Iterable, chunk: int = 64, size: int | None = None) -> Iterator:
+        """Results of function(shared, task) in task order; `size`, when known, lets a small job run here."""
+        if self.count == 1 or (size is not None and size < self.INLINE_BELOW):
             for task in tasks:
                 yield function(shared, task)
             return
+        if self.pool is None:  # forked now: the workers never touch the database connection the build holds
+            self.pool = multiprocessing.get_context("fork").Pool(self.count, _init_worker, (str(self.root),))
         pending, batch = [], []
         for task in tasks:
             batch.append(task)
@@ -534,11 +539,13 @@ def _ingest(db, raw_dir: Path, pool: Workers, fresh: bool, progress: bool) -> Su
     if fresh:
         plan.warc_files = [(rel, stat) for rel, stat, warc in walk(raw_dir) if warc]
     tasks = _chain(plan.loose, warc_tasks(db, raw_dir, plan.warc_files, fresh, plan, touched))
+    # how many, when the plan knows it: an update's changed files (a WARC file may hold thousands of records)
+    size = None if fresh else len(plan.loose) + Workers.INLINE_BELOW * len(plan.warc_files)
     versions: list[dict] = []
     batch: list[dict] = []
     written: set[str] = set()
     bar = tqdm(desc="reading pages", unit="page", disable=not progress)
-    for result in pool.map(_read_and_parse, None, tasks):
+    for result in pool.map(_read_and_parse, None, tasks, size=size):
         bar.update(1)
         if "touched" in result:
             touched.append((*result["touched"], result["path"]))
@@ -659,7 +666,8 @@ def _second_look(db, pool: Workers, changes: _Changes, names_before: frozenset[s
                         if not _warc_base(path) or path in data], changed))
     results = []
     for tasks, flavour in groups:
-        for result in tqdm(pool.map(_look_again, (names, flavour), tasks), total=len(tasks), desc="second look",
+        for result in tqdm(pool.map(_look_again, (names, flavour), tasks, size=len(tasks)), total=len(tasks),
+                           desc="second look",
                            unit="page", disable=not progress or not tasks):
             if result is not None:
                 results.append(result)
@@ -734,7 +742,7 @@ def _write_articles(db, pool: Workers, ids: set[str], fresh: bool, progress: boo
     before = store.lookup_values(db, set(ids))
     store.delete_articles(db, gone)
     batch, written = [], 0
-    for row in tqdm(pool.map(_render, None, store.article_sources(db, live), chunk=32), total=len(live),
+    for row in tqdm(pool.map(_render, None, store.article_sources(db, live), chunk=32, size=len(live)), total=len(live),
                     desc="writing articles", unit="article", disable=not progress):
         batch.append(row)
         if len(batch) >= BATCH:
