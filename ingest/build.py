@@ -740,6 +740,7 @@ def _write_articles(db, pool: Workers, ids: set[str], fresh: bool, progress: boo
     gone = store.articles_without_pages(db, ids)
     live = sorted(set(ids) - set(gone))
     before = store.lookup_values(db, set(ids))
+    store.forget_in_fts(db, set(ids))
     store.delete_articles(db, gone)
     batch, written = [], 0
     for row in tqdm(pool.map(_render, None, store.article_sources(db, live), chunk=32, size=len(live)), total=len(live),
@@ -750,6 +751,7 @@ def _write_articles(db, pool: Workers, ids: set[str], fresh: bool, progress: boo
             written += len(batch)
             batch = []
     store.upsert_articles(db, batch)
+    store.index_in_fts(db)
     written += len(batch)
     summary.articles_changed = written + len(gone)
     store.refresh_lookups(db, set(ids), before, place_row, agency_name)

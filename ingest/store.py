@@ -606,25 +606,37 @@ def alias_urls_of(db: sqlite_utils.Database, ids: set[str]) -> set[str]:
 _FTS_VALUES = ", ".join(f"[{column}]" for column in FTS_COLUMNS)
 
 
+def forget_in_fts(db: sqlite_utils.Database, ids: set[str]) -> None:
+    """Take these articles out of the full-text index (before they change or go): one statement, because FTS5
+    writes a segment per statement and a few dozen small ones set off a merge that rewrites the whole index."""
+    conn, fts = db.conn, FTS_TABLE
+    conn.execute("DROP TABLE IF EXISTS temp.fts_ids")
+    conn.execute("CREATE TEMP TABLE fts_ids (id TEXT PRIMARY KEY)")
+    conn.executemany("INSERT OR IGNORE INTO temp.fts_ids VALUES (?)", [(key,) for key in ids])
+    conn.execute(f"INSERT INTO [{fts}] ([{fts}], rowid, {_FTS_VALUES}) SELECT 'delete', rowid, {_FTS_VALUES} "
+                 "FROM articles WHERE id IN temp.fts_ids ORDER BY rowid")
+
+
+def index_in_fts(db: sqlite_utils.Database) -> None:
+    """Put the articles forget_in_fts took out back into the index, as they are now (one statement again)."""
+    conn, fts = db.conn, FTS_TABLE
+    conn.execute(f"INSERT INTO [{fts}] (rowid, {_FTS_VALUES}) SELECT rowid, {_FTS_VALUES} FROM articles "
+                 "WHERE id IN temp.fts_ids ORDER BY rowid")
+
+
 def upsert_articles(db: sqlite_utils.Database, rows: list[dict]) -> None:
-    """New and changed articles, their full-text entries replaced (the row keeps its rowid)."""
-    conn, fts, columns = db.conn, FTS_TABLE, list(ARTICLE_COLUMNS)
-    keys = [(row["id"],) for row in rows]
-    conn.executemany(f"INSERT INTO [{fts}] ([{fts}], rowid, {_FTS_VALUES}) SELECT 'delete', rowid, {_FTS_VALUES} "
-                     f"FROM articles WHERE id = ?", keys)
+    """New and changed articles (a changed row keeps its rowid, which the full-text index refers to)."""
+    columns = list(ARTICLE_COLUMNS)
     updates = ", ".join(f"[{column}] = excluded.[{column}]" for column in columns if column != "id")
-    conn.executemany(f"INSERT INTO articles ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
-                     f"ON CONFLICT (id) DO UPDATE SET {updates}",
-                     [tuple(row.get(column) for column in columns) for row in rows])
-    conn.executemany(f"INSERT INTO [{fts}] (rowid, {_FTS_VALUES}) SELECT rowid, {_FTS_VALUES} FROM articles WHERE id = ?",
-                     keys)
+    db.conn.executemany(f"INSERT INTO articles ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
+                        f"ON CONFLICT (id) DO UPDATE SET {updates}",
+                        [tuple(row.get(column) for column in columns) for row in rows])
 
 
 def delete_articles(db: sqlite_utils.Database, ids: list[str]) -> None:
-    conn, fts = db.conn, FTS_TABLE
+    """Articles no page holds any more (after forget_in_fts), with their many-to-many rows."""
+    conn = db.conn
     for key in ids:
-        conn.execute(f"INSERT INTO [{fts}] ([{fts}], rowid, {_FTS_VALUES}) SELECT 'delete', rowid, {_FTS_VALUES} "
-                     f"FROM articles WHERE id = ?", [key])
         for table in ("article_authors", "article_agencies", "article_topics"):
             conn.execute(f"DELETE FROM {table} WHERE article_id = ?", [key])
         conn.execute("DELETE FROM articles WHERE id = ?", [key])
