@@ -398,8 +398,10 @@ def plan_update(db, root: Path) -> Plan:
 
     def advance():
         nonlocal current
-        while current is not None and _warc_base(current[0]) is not None:
-            warc_known.add(_warc_base(current[0]))
+        # the records of WARC files (`FILE#record`, or a damaged FILE's own row) are compared file by file below
+        while current is not None and ("#" in current[0] or current[0].endswith(WARC_SUFFIXES)) \
+                and (base := _warc_base(current[0])) is not None:
+            warc_known.add(base)
             current = next(known, None)
 
     advance()
