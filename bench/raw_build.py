@@ -192,7 +192,13 @@ def serve_updated(result: dict, args) -> dict:
     from bench import run as serving
 
     out = {}
-    for name, path in (("updated", ROOT / result["db"]), ("rebuilt", ROOT / result["rebuilt_db"])):
+    for name, built in (("updated", ROOT / result["db"]), ("rebuilt", ROOT / result["rebuilt_db"])):
+        # served as the archive is (Datasette names the database after the file: /archive/…)
+        served = built.parent / f"served-{name}"
+        served.mkdir(exist_ok=True)
+        path = served / "archive.db"
+        path.unlink(missing_ok=True)
+        os.link(built, path)
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         row_id = conn.execute("SELECT id FROM articles ORDER BY id LIMIT 1 OFFSET ?", [result["articles"] // 2]).fetchone()[0]
         conn.close()
@@ -215,6 +221,8 @@ def main(argv=None) -> None:
                         help="parse limit on every N-th page (default 1 below 1M pages, 10 from 1M on)")
     parser.add_argument("--serve", action="store_true",
                         help="serving benchmark on the archive an update produced and on a rebuild (loose, smallest size)")
+    parser.add_argument("--serve-only", action="store_true",
+                        help="only the serving benchmark, on the archives an earlier --serve run kept")
     parser.add_argument("--duration", type=int, default=5)
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--connections", type=int, default=2)
@@ -230,7 +238,7 @@ def main(argv=None) -> None:
             "cpus": os.cpu_count(), "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
             "date": time.strftime("%Y-%m-%d %H:%M"), "load_before": os.getloadavg()[0]}})
         every = args.parse_every or (10 if count >= 1_000_000 else 1)
-        for form in args.forms.split(","):
+        for form in [] if args.serve_only else args.forms.split(","):
             serve = args.serve and form == "loose"
             # a run without the limits keeps the limits an earlier run of the same pages measured
             result[form] = {**result.get(form, {}), **run_form(
