@@ -781,7 +781,8 @@ def date_articles(db) -> None:
     articles (ingest/enrich/dates.py). `published` stays what the page said; `date_source` says which."""
     # every article the page did not date is dated anew: an update in place that brings new dated neighbours or
     # a new listing gives the same dates as a rebuild of the same pages
-    undated = set(store.undated_articles(db))
+    current = store.undated_articles(db)
+    undated = set(current)
     if not undated:
         return
     found: dict[str, tuple[str | None, str | None]] = {}
@@ -796,4 +797,7 @@ def date_articles(db) -> None:
     rest = [key for key in sorted(undated) if key not in found]
     for key, day in estimate_dates(dated, rest).items():
         found[key] = (day, "estimated")
-    store.set_dates(db, {key: found.get(key, (None, None)) for key in undated})
+    # only the dates that change are written: an update re-dates every undated article, and rewriting half a
+    # million unchanged rows would cost more than the update itself
+    store.set_dates(db, {key: found.get(key, (None, None)) for key in undated
+                         if found.get(key, (None, None)) != current[key]})

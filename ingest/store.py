@@ -213,10 +213,11 @@ def index_for_dates(db: sqlite_utils.Database) -> None:
     db.conn.execute(DATE_PASS_INDEX)
 
 
-def undated_articles(db: sqlite_utils.Database) -> list[str]:
-    """Ids of the articles whose page gave no date (whatever dated them since)."""
-    return [row[0] for row in db.conn.execute(
-        "SELECT id FROM articles INDEXED BY idx_articles_date_pass WHERE date_source IS NOT 'page'")]
+def undated_articles(db: sqlite_utils.Database) -> dict[str, tuple[str | None, str | None]]:
+    """id → (published_date, date_source) of the articles whose page gave no date (whatever dated them since)."""
+    return {key: (day, source) for key, day, source in db.conn.execute(
+        "SELECT id, published_date, date_source FROM articles INDEXED BY idx_articles_date_pass "
+        "WHERE date_source IS NOT 'page'")}
 
 
 def dated_articles(db: sqlite_utils.Database) -> dict[str, str]:
@@ -245,13 +246,10 @@ def undated_urls(db: sqlite_utils.Database) -> Iterator[tuple[str, str]]:
 def set_dates(db: sqlite_utils.Database, dates: dict[str, tuple[str, str]]) -> None:
     """id → (day, date_source) for articles the page did not date, (None, None) for no date at all;
     `published` stays what the page said."""
-    # only rows whose date changes are written: an update re-dates every undated article, and rewriting half a
-    # million unchanged rows would cost more than the update itself
     db.conn.executemany(
         "UPDATE articles SET published_date = ?, published_month = substr(?, 1, 7), "
-        "published_year = CAST(substr(?, 1, 4) AS INTEGER), date_source = ? "
-        "WHERE id = ? AND (published_date IS NOT ? OR date_source IS NOT ?)",
-        [(day, day, day, source, key, day, source) for key, (day, source) in dates.items()])
+        "published_year = CAST(substr(?, 1, 4) AS INTEGER), date_source = ? WHERE id = ?",
+        [(day, day, day, source, key) for key, (day, source) in dates.items()])
 
 
 def date_sources(db: sqlite_utils.Database) -> Counter:
