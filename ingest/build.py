@@ -345,28 +345,51 @@ def _stat(entry: os.DirEntry) -> tuple[int, int]:
     return st.st_size, st.st_mtime_ns
 
 
-def walk(root: Path) -> Iterator[tuple[str, tuple, bool]]:
+def walk(root: Path, pool: Workers | None = None) -> Iterator[tuple[str, tuple, bool]]:
     """(path relative to root, (size, mtime_ns, sidecar mtime_ns or None), is a WARC file) of every page file and
-    WARC file, in the order of their paths as strings (the order of the pages table's key)."""
-    def entries(directory: Path, prefix: str):
-        with os.scandir(directory) as it:
-            found = list(it)
-        names = {entry.name: entry for entry in found}
-        # a directory sorts as "name/": the order of full paths, so the walk merges with `ORDER BY source_path`
-        for entry in sorted(found, key=lambda e: e.name + "/" if e.is_dir() else e.name):
-            if entry.is_dir():
-                yield from entries(Path(entry.path), f"{prefix}{entry.name}/")
-                continue
-            name = entry.name
-            if not entry.is_file() or name.startswith("."):
-                continue
-            if name.lower().endswith(WARC_SUFFIXES):
-                yield f"{prefix}{name}", (*_stat(entry), None), True
-            elif not name.endswith(META_SUFFIX) and _suffix(name).lower() in PAGE_SUFFIXES:
-                sidecar = names.get(name + META_SUFFIX)
-                yield f"{prefix}{name}", (*_stat(entry), _stat(sidecar)[1] if sidecar else None), False
+    WARC file, in the order of their paths as strings (the order of the pages table's key). With a pool, the
+    directories under root are listed (and their files' stat asked) by the workers, a few at a time, in order."""
+    if pool is None:
+        yield from _entries(root, "")
+        return
+    found, names = _listing(root)
+    listings = pool.map(_list_tree, None, ((entry.path, entry.name + "/") for entry in found if entry.is_dir()),
+                        chunk=1, size=sum(1 for entry in found if entry.is_dir()) * Workers.INLINE_BELOW)
+    for entry in found:
+        yield from next(listings) if entry.is_dir() else _file(entry, names, "")
 
-    yield from entries(root, "")
+
+def _listing(directory) -> tuple[list, dict]:
+    with os.scandir(directory) as it:
+        found = list(it)
+    # a directory sorts as "name/": the order of full paths, so the walk merges with `ORDER BY source_path`
+    return sorted(found, key=lambda e: e.name + "/" if e.is_dir() else e.name), {entry.name: entry for entry in found}
+
+
+def _entries(directory, prefix: str) -> Iterator[tuple[str, tuple, bool]]:
+    found, names = _listing(directory)
+    for entry in found:
+        if entry.is_dir():
+            yield from _entries(entry.path, f"{prefix}{entry.name}/")
+        else:
+            yield from _file(entry, names, prefix)
+
+
+def _file(entry: os.DirEntry, names: dict, prefix: str) -> Iterator[tuple[str, tuple, bool]]:
+    name = entry.name
+    if not entry.is_file() or name.startswith("."):
+        return
+    if name.lower().endswith(WARC_SUFFIXES):
+        yield f"{prefix}{name}", (*_stat(entry), None), True
+    elif not name.endswith(META_SUFFIX) and _suffix(name).lower() in PAGE_SUFFIXES:
+        sidecar = names.get(name + META_SUFFIX)
+        yield f"{prefix}{name}", (*_stat(entry), _stat(sidecar)[1] if sidecar else None), False
+
+
+def _list_tree(_shared, task: tuple[str, str]) -> list[tuple[str, tuple, bool]]:
+    """Everything walk() yields under one directory (runs in a worker)."""
+    directory, prefix = task
+    return list(_entries(directory, prefix))
 
 
 def _suffix(name: str) -> str:
@@ -388,7 +411,7 @@ class Plan:
     gone: list[str] = field(default_factory=list)
 
 
-def plan_update(db, root: Path) -> Plan:
+def plan_update(db, root: Path, pool: Workers | None = None) -> Plan:
     """Compare the files under root with what the archive recorded, before anything is written."""
     plan = Plan([], [])
     known = store.page_states(db)
@@ -405,7 +428,7 @@ def plan_update(db, root: Path) -> Plan:
             current = next(known, None)
 
     advance()
-    for rel, stat, warc in walk(root):
+    for rel, stat, warc in walk(root, pool):
         if warc:
             warc_on_disk.add(rel)
             continue
@@ -536,7 +559,7 @@ def _ingest(db, raw_dir: Path, pool: Workers, fresh: bool, progress: bool) -> Su
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     changes = _Changes()
     names_before = None if fresh else store.bylines(db)
-    plan = plan_fresh(raw_dir) if fresh else plan_update(db, raw_dir)
+    plan = plan_fresh(raw_dir) if fresh else plan_update(db, raw_dir, pool)
     touched: list = []
     if fresh:
         plan.warc_files = [(rel, stat) for rel, stat, warc in walk(raw_dir) if warc]
