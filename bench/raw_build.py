@@ -145,12 +145,20 @@ def sqlite_utils_limit(db: Path, work: Path, log: Path) -> dict:
 
 
 def run_form(count: int, seed: int, warc: bool, work: Path, workers: int | None, limits: bool, every: int,
-             rebuild: bool, sqlite_utils: bool = True) -> dict:
+             rebuild: bool, sqlite_utils: bool = True, limits_only: bool = False) -> dict:
     form = "warc" if warc else "loose"
     raw, made = make_raw(work, count, seed, warc)
     print(f"{count} articles as {form} pages: {raw.name} (made in {made:.0f} s, 0 = cached), "
           f"{size_of(raw) / 2**20:,.0f} MB", flush=True)
     db = work / f"raw-{count}-{form}.db"
+    if limits_only:  # the limits of an earlier run's pages and archive
+        result = {}
+        result["parse_limit"] = parse_limit(raw, work / f"raw-{count}-{form}-parse.log", every)
+        print(f"  parse limit {result['parse_limit']}", flush=True)
+        if sqlite_utils:
+            result["sqlite_utils"] = sqlite_utils_limit(db, work, work / f"raw-{count}-{form}-sqlite-utils.log")
+            print(f"  sqlite-utils {result['sqlite_utils']}", flush=True)
+        return result
     log = work / f"raw-{count}-{form}.log"
     log.unlink(missing_ok=True)
     for stale in [db, *work.glob(f"{db.name}*")]:
@@ -221,6 +229,8 @@ def main(argv=None) -> None:
                         help="parse limit on every N-th page (default 1 below 1M pages, 10 from 1M on)")
     parser.add_argument("--serve", action="store_true",
                         help="serving benchmark on the archive an update produced and on a rebuild (loose, smallest size)")
+    parser.add_argument("--limits-only", action="store_true",
+                        help="only the plain limits, on the pages and archive of an earlier run")
     parser.add_argument("--serve-only", action="store_true",
                         help="only the serving benchmark, on the archives an earlier --serve run kept")
     parser.add_argument("--duration", type=int, default=5)
@@ -243,7 +253,7 @@ def main(argv=None) -> None:
             # a run without the limits keeps the limits an earlier run of the same pages measured
             result[form] = {**result.get(form, {}), **run_form(
                 count, args.seed, form == "warc", work, args.workers, not args.no_limits, every, rebuild=serve,
-                sqlite_utils=not args.no_sqlite_utils and form == "loose")}
+                sqlite_utils=not args.no_sqlite_utils and form == "loose", limits_only=args.limits_only)}
             path.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
         if args.serve:
             result["serving"] = serve_updated(result["loose"], args)
