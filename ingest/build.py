@@ -644,14 +644,15 @@ def _write_batch(db, batch: list[dict], fresh: bool, changes: _Changes, versions
                              "teaser": record.get("teaser"), "published": record.get("published"),
                              "body_markdown": record.get("body_markdown"),
                              "record": json.dumps(record, ensure_ascii=False)})
-        if row.get("own_article_id"):
+        if row.get("own_article_id") and not fresh:  # (a fresh build chooses among every page anyway)
             changes.own_ids.add(row["own_article_id"])
             changes.urls.add(row["article_url"])
         if row.get("second_look"):
             changes.second_look.append(row["source_path"])
             if "data" in result:
                 changes.warc_data[row["source_path"]] = result["data"]
-        changes.linked.update(item["article_id"] for item in result["items"] if item["article_id"])
+        if not fresh:
+            changes.linked.update(item["article_id"] for item in result["items"] if item["article_id"])
         rows.append(result)
     store.write_pages(db, [r["page"] for r in rows])
     for r in rows:

@@ -499,7 +499,7 @@ def second_look_pages(db: sqlite_utils.Database) -> list[str]:
 def regroup(db: sqlite_utils.Database, own_ids: set[str] | None, old_articles: set[str], preference: list[str]) -> set[str]:
     """Which article each page belongs to, worked out again for the groups of pages with these own ids (every group
     when None) and for every group that may share an article with them; returns the ids of the articles whose pages
-    may have changed (old and new).
+    may have changed (old and new; none when every group was worked out).
 
     The pages of one own id form a group; a group's most complete page gives its content key; groups with the same
     content key are one article, under the id that comes first in `preference` (prefixes), then by id."""
@@ -539,7 +539,8 @@ def regroup(db: sqlite_utils.Database, own_ids: set[str] | None, old_articles: s
     if own_ids is not None:  # the articles these groups were in, and the ones they are in now
         affected.update(row[0] for row in conn.execute(
             "SELECT DISTINCT article_id FROM pages WHERE own_article_id IN temp.touched AND article_id IS NOT NULL"))
-    affected.update(row[0] for row in conn.execute("SELECT DISTINCT article_id FROM temp.group_article"))
+    if own_ids is not None:  # (for every group, the caller writes every article anyway)
+        affected.update(row[0] for row in conn.execute("SELECT DISTINCT article_id FROM temp.group_article"))
     # driven from the groups (an UPDATE … FROM lets the planner scan every page and its record instead)
     conn.execute("""UPDATE pages SET article_id = (SELECT g.article_id FROM temp.group_article g
                                                    WHERE g.own = pages.own_article_id)
