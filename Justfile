@@ -32,8 +32,9 @@ parse path:
     python -m ingest parse {{path}}
 
 # fetch today's edition index and its articles into data/raw/crawl/ (e.g. `just crawl --since 2025-02-01`)
+[positional-arguments]
 crawl *args:
-    python -m ingest crawl --out {{raw}}/crawl {{args}}
+    python -m ingest crawl --out {{raw}}/crawl "$@"
 
 # (positional arguments: a quoted --user-agent 'jW-Archiv/0.1 (+mailto:…)' stays one argument)
 # fetch old article pages from a web archive as WARC files into data/raw/import-<ia|cc>/ (e.g. `just import --from ia --since 2010-01-01 --limit 500`)
