@@ -19,6 +19,7 @@ from bs4 import BeautifulSoup
 
 from ingest.sources.crawl_store import (VERSION_SUFFIX, WARC_SIZE, LooseFiles, WarcFiles, now as _now,  # noqa: F401
                                         page_file, read_json as _read_json, write_atomic as _write_atomic)
+from ingest.sources.polite import FetchFailed, get_with_retries
 from ingest.urls import article_id
 
 BASE_URL = "https://www.jungewelt.de"
@@ -27,7 +28,6 @@ STATE_FILE = ".state.json"
 FORMATS = ("warc", "files")
 BERLIN = ZoneInfo("Europe/Berlin")
 MAX_REDIRECTS = 5
-MAX_RETRY_AFTER = 60.0
 NEWSTICKER_FEED = "/feeds/newsticker.rss"
 # the site's per-section feeds, each at /feeds/<name>.xml
 SECTION_FEEDS = ("titel", "schwerpunkt", "inland", "ausland", "kapital_arbeit", "feuilleton", "thema",
@@ -42,10 +42,6 @@ _HARMLESS_FEED_FLAWS = (feedparser.CharacterEncodingOverride, feedparser.NonXMLC
 
 class CrawlError(RuntimeError):
     """The crawl cannot go on at all (e.g. robots.txt unreachable); the message says why."""
-
-
-class FetchFailed(Exception):
-    """One URL could not be fetched after the bounded retries; the message is the reason."""
 
 
 @dataclass
@@ -297,31 +293,12 @@ class Crawler:
         self._last_request = time.monotonic()
 
     def _get(self, url: str, headers: dict | None = None) -> httpx.Response:
-        """GET with bounded retries: 1 + `retries` attempts, backoff doubling from `backoff` seconds."""
-        reason = "no attempt"
-        for attempt in range(self.retries + 1):
-            self._wait()
-            self.summary.requests += 1
-            try:
-                response = self._send(url, headers)
-            except httpx.TimeoutException:
-                reason = "timeout"
-                wait = self.backoff * 2 ** attempt
-            except httpx.TransportError as err:
-                reason = f"network error: {type(err).__name__}: {err}"
-                wait = self.backoff * 2 ** attempt
-            except httpx.DecodingError as err:  # a gzip'd body cut short or garbled: perhaps whole next time
-                reason = f"undecodable body: {err}"
-                wait = self.backoff * 2 ** attempt
-            else:
-                if response.status_code < 500 and response.status_code != 429:
-                    return response
-                reason = f"HTTP {response.status_code}"
-                wait = max(self.backoff * 2 ** attempt, self._retry_after(response))
-            if attempt < self.retries:
-                self.log(f"{url}: {reason}, retry {attempt + 1}/{self.retries} in {wait:.2f}s")
-                time.sleep(wait)
-        raise FetchFailed(f"{reason} after {self.retries + 1} attempts")
+        return get_with_retries(lambda: self._send(url, headers), url, retries=self.retries, backoff=self.backoff,
+                                pace=self._count_request, log=self.log)
+
+    def _count_request(self) -> None:
+        self._wait()
+        self.summary.requests += 1
 
     def _send(self, url: str, headers: dict | None) -> httpx.Response:
         """One GET, read in full; the body as it came over the wire is kept beside the decoded one, as a WARC
@@ -337,13 +314,6 @@ class Crawler:
                                   extensions={**extensions, "wire_body": wire, "fetched_at": _now()})
         response.read()  # undoes the content coding (gzip …) as httpx would have
         return response
-
-    @staticmethod
-    def _retry_after(response: httpx.Response) -> float:
-        try:
-            return min(float(response.headers.get("Retry-After", 0)), MAX_RETRY_AFTER)
-        except ValueError:  # an HTTP date: fall back to our own backoff
-            return 0.0
 
     def _load_robots(self) -> None:
         robots = RobotFileParser(self.base_url + "/robots.txt")

@@ -29,12 +29,12 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from ingest.sources.crawl import USER_AGENT
+from ingest.sources.polite import FetchFailed, get_with_retries
 from ingest.urls import article_id
 
 STATE_FILE = ".state.jsonl"
 CDX_URL_ENV = "JW_ARCHIV_CDX_URL"
 REPLAY_URL_ENV = "JW_ARCHIV_REPLAY_URL"
-MAX_RETRY_AFTER = 60.0
 WARC_FILE_SIZE = 500 * 1024 * 1024  # a new file after this many bytes
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 FIRST_YEAR = 1997  # the first year of the paper's web site, and of its old `/<YYYY>/<MM-DD>/<NNN>.php` addresses
@@ -63,10 +63,6 @@ ARCHIVES = {
 
 class ImportFailed(RuntimeError):
     """The import cannot go on at all (the index cannot be asked); the message says why."""
-
-
-class FetchFailed(Exception):
-    """One capture could not be fetched after the bounded retries; the message is the reason."""
 
 
 class Gone(Exception):
@@ -318,26 +314,12 @@ class Importer:
         self._last_request = time.monotonic()
 
     def _get(self, url: str, headers: dict | None = None) -> httpx.Response:
-        """GET with bounded retries: 1 + `retries` attempts, backoff doubling from `backoff` seconds."""
-        reason = "no attempt"
-        for attempt in range(self.retries + 1):
-            self._wait()
-            self.summary.requests += 1
-            try:
-                response = self.client.get(url, headers=headers)
-            except httpx.TimeoutException:
-                reason, wait = "timeout", self.backoff * 2 ** attempt
-            except httpx.TransportError as err:
-                reason, wait = f"network error: {type(err).__name__}: {err}", self.backoff * 2 ** attempt
-            else:
-                if response.status_code < 500 and response.status_code != 429:
-                    return response
-                reason = f"HTTP {response.status_code}"
-                wait = max(self.backoff * 2 ** attempt, _retry_after(response))
-            if attempt < self.retries:
-                self.log(f"{url}: {reason}, retry {attempt + 1}/{self.retries} in {wait:.2f}s")
-                time.sleep(wait)
-        raise FetchFailed(f"{reason} after {self.retries + 1} attempts")
+        return get_with_retries(lambda: self.client.get(url, headers=headers), url, retries=self.retries,
+                                backoff=self.backoff, pace=self._count_request, log=self.log)
+
+    def _count_request(self) -> None:
+        self._wait()
+        self.summary.requests += 1
 
     def fetch(self, capture: Capture) -> tuple[StatusAndHeaders, bytes, str, str]:
         """The capture's HTTP headers, payload, capture date and where we got it from."""
@@ -468,13 +450,6 @@ class Importer:
 
 def _http_headers(headers: list[tuple[str, str]], body: bytes, statusline: str = "200 OK") -> StatusAndHeaders:
     return StatusAndHeaders(statusline, headers + [("Content-Length", str(len(body)))], protocol="HTTP/1.1")
-
-
-def _retry_after(response: httpx.Response) -> float:
-    try:
-        return min(float(response.headers.get("Retry-After", 0)), MAX_RETRY_AFTER)
-    except ValueError:  # an HTTP date: our own backoff
-        return 0.0
 
 
 def _now() -> str:
