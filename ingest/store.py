@@ -179,14 +179,7 @@ def finish(db: sqlite_utils.Database, places: dict[int, dict], agencies: dict[st
     conn.execute("""INSERT OR IGNORE INTO article_agencies (article_id, agency_code, position)
                     SELECT articles.id, je.value, je.key FROM articles, json_each(articles.agencies) je""")
     _set_counts(conn, "agencies", "code", "SELECT agency_code, count(*) FROM article_agencies GROUP BY 1")
-    conn.execute("DELETE FROM article_authors")
-    conn.execute("DELETE FROM authors")
-    conn.execute("""INSERT INTO authors (name) SELECT DISTINCT je.value FROM articles, json_each(articles.authors) je
-                    ORDER BY je.value""")
-    conn.execute("""INSERT OR IGNORE INTO article_authors (article_id, author_id, position)
-                    SELECT articles.id, authors.id, je.key FROM articles, json_each(articles.authors) je
-                    JOIN authors ON authors.name = je.value""")
-    _set_counts(conn, "authors", "id", "SELECT author_id, count(*) FROM article_authors GROUP BY 1")
+    _number_authors(conn)
     conn.execute("DELETE FROM article_topics")
     conn.execute("DELETE FROM topics")
     conn.execute("""INSERT OR IGNORE INTO article_topics (article_id, topic, position)
