@@ -21,10 +21,13 @@ build *args:
 rebuild *args:
     python -m ingest build --rebuild --raw {{raw}} --db {{db}} {{args}}
 
-# build if any raw page is newer than the archive, then serve it on http://127.0.0.1:{{port}}
-# (a journal beside the archive is an update that was stopped: the build rolls it back, an immutable server would not)
-serve:
+# build when there is no archive, a raw page is newer than it, or an update was stopped (a journal beside the
+# archive: the build rolls it back, a server or an image reading the file immutable would not)
+_fresh:
     if [ ! -f {{db}} ] || [ -f {{db}}-journal ] || [ -n "$(find {{raw}} -newer {{db}} -type f | head -1)" ]; then python -m ingest build --raw {{raw}} --db {{db}}; fi
+
+# build if any raw page is newer than the archive, then serve it on http://127.0.0.1:{{port}}
+serve: _fresh
     datasette serve -i {{db}} {{serve_opts}} -h 127.0.0.1 -p {{port}}
 
 # print the normalized record of one page
@@ -70,8 +73,7 @@ publish_dir := "build/publish"
 publish_opts := "-m metadata.yml --plugins-dir plugins --template-dir templates --static project:" + publish_dir + "/project --install datasette==0.65.5 --install datasette-cluster-map==0.18.2 --install datasette-leaflet==0.2.2 --install datasette-render-markdown==2.2.1 --install datasette-atom==0.9 --install /app/project"
 
 # build the archive if stale and stage the `ingest` package for the image (publishers copy --static dirs into it)
-_publishable:
-    if [ ! -f {{db}} ] || [ -n "$(find {{raw}} -newer {{db}} -type f | head -1)" ]; then python -m ingest build --raw {{raw}} --db {{db}}; fi
+_publishable: _fresh
     rm -rf {{publish_dir}}/project && mkdir -p {{publish_dir}}/project
     cp pyproject.toml {{publish_dir}}/project/ && tar -c --exclude=__pycache__ ingest | tar -x -C {{publish_dir}}/project
 
