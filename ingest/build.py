@@ -823,5 +823,5 @@ def date_articles(db) -> None:
         found[key] = (day, "estimated")
     # only the dates that change are written: an update re-dates every undated article, and rewriting half a
     # million unchanged rows would cost more than the update itself
-    store.set_dates(db, {key: found.get(key, (None, None)) for key in undated
-                         if found.get(key, (None, None)) != current[key]})
+    dates = {key: found.get(key, (None, None)) for key in undated}
+    store.set_dates(db, {key: value for key, value in dates.items() if value != current[key]})

@@ -51,15 +51,14 @@ class Numbering:
     days: np.ndarray     # float64 day ordinals
 
     @classmethod
-    def of(cls, series: str, dated: dict[int, str]) -> "Numbering":
+    def of(cls, series: str, dated: dict[int, str], anchors: bool = True) -> "Numbering":
+        """The dated numbers of a series; with `anchors`, the site's own pairs beyond the archive's ends."""
         points = {n: date.fromisoformat(day).toordinal() for n, day in dated.items()}
-        if points:
+        site = {n: date.fromisoformat(day).toordinal() for n, day in SITE_ANCHORS.get(series, [])} if anchors else {}
+        if points:  # between the archive's own dated articles, only they count
             low, high = min(points), max(points)
-            for n, day in SITE_ANCHORS.get(series, []):
-                if n < low or n > high:
-                    points.setdefault(n, date.fromisoformat(day).toordinal())
-        else:
-            points = {n: date.fromisoformat(day).toordinal() for n, day in SITE_ANCHORS.get(series, [])}
+            site = {n: day for n, day in site.items() if n < low or n > high}
+        points = site | points
         numbers = np.array(sorted(points), dtype=np.int64)
         return cls(numbers, np.array([points[n] for n in numbers], dtype=np.float64))
 
@@ -112,12 +111,18 @@ class Numbering:
         return max(slope(0, k), 0.0), max(slope(len(self.numbers) - 1 - k, len(self.numbers) - 1), 0.0)
 
 
-def estimate_dates(dated: dict[str, str], undated: list[str]) -> dict[str, str]:
-    """id → estimated day for the undated ids of a number series, from the dated ids (id → YYYY-MM-DD)."""
+def _by_series(dated: dict[str, str]) -> dict[str, dict[int, str]]:
+    """id → day, grouped as series → article number → day (ids without a number series left out)."""
     by_series: dict[str, dict[int, str]] = {}
     for key, day in dated.items():
         if (found := numbered(key)) is not None:
             by_series.setdefault(found[0], {})[found[1]] = day
+    return by_series
+
+
+def estimate_dates(dated: dict[str, str], undated: list[str]) -> dict[str, str]:
+    """id → estimated day for the undated ids of a number series, from the dated ids (id → YYYY-MM-DD)."""
+    by_series = _by_series(dated)
     wanted: dict[str, list[tuple[str, int]]] = {}
     for key in undated:
         if (found := numbered(key)) is not None:
@@ -133,17 +138,11 @@ def estimate_dates(dated: dict[str, str], undated: list[str]) -> dict[str, str]:
 
 def leave_one_out(dated: dict[str, str]) -> dict:
     """How far off an estimate is: each dated article of a number series estimated from the others, in days."""
-    by_series: dict[str, dict[int, str]] = {}
-    for key, day in dated.items():
-        if (found := numbered(key)) is not None:
-            by_series.setdefault(found[0], {})[found[1]] = day
     errors = []
-    for series, points in by_series.items():
+    for series, points in _by_series(dated).items():
         if len(points) < 3:
             continue
-        numbering = Numbering(np.array(sorted(points), dtype=np.int64),
-                              np.array([date.fromisoformat(points[n]).toordinal() for n in sorted(points)],
-                                       dtype=np.float64))
+        numbering = Numbering.of(series, points, anchors=False)  # the archive's own articles only
         guesses = numbering.estimate(numbering.numbers, leave_out=True)
         ok = ~np.isnan(guesses)
         errors.append(np.abs(guesses[ok] - numbering.days[ok]))
