@@ -61,9 +61,14 @@ def article_columns(conn: sqlite3.Connection) -> list[str]:
     return [row[1] for row in conn.execute("PRAGMA table_info(articles)")]
 
 
+def _quoted(columns: list[str]) -> list[str]:
+    """Column names as SQL identifiers (quoted where they need it)."""
+    return [col if col.isidentifier() else '"' + col.replace('"', '""') + '"' for col in columns]
+
+
 def fields_sql(columns: list[str]) -> str:
     """One pass over the articles, then one row per column (in table order): filled, articles, percent."""
-    names = [col if col.isidentifier() else '"' + col.replace('"', '""') + '"' for col in columns]
+    names = _quoted(columns)
     sums = "".join(f",\n    sum({FILLED.format(col=name)}) as {name}" for name in names)
     rows = [f"  select 1 as position, '{columns[0]}' as field, {names[0]} as filled, n as articles, "
             f"round(100.0 * {names[0]} / nullif(n, 0), 1) as percent from counts"]
@@ -75,7 +80,7 @@ def fields_sql(columns: list[str]) -> str:
 
 def fields_by_shape_sql(columns: list[str]) -> str:
     """One row per page shape: its articles and the percent of them with each column filled."""
-    names = [col if col.isidentifier() else '"' + col.replace('"', '""') + '"' for col in columns]
+    names = _quoted(columns)
     shares = "".join(f",\n  round(100.0 * sum({FILLED.format(col=name)}) / count(*), 1) as {name}" for name in names)
     return (f"select coalesce(shape, '(none)') as page_shape, count(*) as articles{shares}\n"
             f"from articles\ngroup by 1\norder by 1")
