@@ -10,7 +10,7 @@ import pytest
 from ingest.model import Article, ListingPage, PageError
 from ingest.parse import common as c
 from ingest.parse import parse_page
-from ingest.parse.html import read_meta
+from ingest.parse.html import Page, read_meta
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ROOT / "tests" / "fixtures" / "pages" / "html"
@@ -298,10 +298,8 @@ def test_an_empty_text_column_is_a_page_error():
 
 # --- metadata read gracefully -------------------------------------------------------------------------------------
 def _meta_of(json_ld: str, extra: str = ""):
-    from bs4 import BeautifulSoup
-
     html = f'<html><head><script type="application/ld+json">{json_ld}</script>{extra}</head><body></body></html>'
-    return read_meta(BeautifulSoup(html, "html.parser"))
+    return read_meta(Page(html).root)
 
 
 def test_json_ld_with_a_trailing_comma_and_stray_whitespace():

@@ -1,14 +1,17 @@
 """HTML article pages of jungewelt.de (layout A 2019–2026, layout B since April 2026, any other) → Article."""
 from __future__ import annotations
 
+import copy
 import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from urllib.parse import urljoin
 
-from bs4 import BeautifulSoup, Comment, NavigableString, Tag
-from markdownify import markdownify
+import lxml.html
+from lxml import etree
+from markdownify import MarkdownConverter
 
 from ingest.model import Article, ListingPage, PageError
 from ingest.parse import common as c
@@ -17,17 +20,15 @@ from ingest.parse.text import _body, parse_text
 from ingest.urls import page_kind_from_url
 
 SITE = "https://www.jungewelt.de/"
-# soft hyphens break words for search (`Pan-\u00adAfrican`); as entities they survive BeautifulSoup as U+00AD
+# soft hyphens break words for search (`Pan-\u00adAfrican`); as entities they would survive parsing as U+00AD
 _SOFT_HYPHEN = re.compile(r"\u00ad|&shy;|&#173;|&#x0*ad;", re.I)
+_SOFT_HYPHEN_ENTITY = re.compile(r"&(?:shy|#173|#x0*ad);", re.I)  # the same, quicker on a whole page
 _IMAGE_SRC = re.compile(r"/img/\d+/([^/?#]+\.(?:jpe?g|png|gif|webp))", re.I)
 _CREDIT_PREFIX = re.compile(r"^Fotos?:\s*")
 
 # What is never article text, whatever the layout: elements …
 _DROP_TAGS = ["script", "style", "noscript", "iframe", "form", "nav", "aside", "footer", "svg", "button",
               "template", "object", "embed", "input", "select", "textarea", "link", "meta"]
-# … parts of the text column of layouts A and B (ads, the image block, tool bars, reader letters) …
-_BODY_DROP = ("section, figure, picture, img, header, .Anzeige, [class*='Ad-'], .image, .article-tool-bar, "
-              "#ID_ArticleAppendix, #Comments, #tags_oben")
 # … and lines of page furniture that may sit next to the text in any layout.
 _FURNITURE = re.compile(r"^(?:Themen:|Erschienen in der Ausgabe|Aus: Ausgabe vom|Fotos?:|Anzeige$|Drucken$)")
 
@@ -68,33 +69,58 @@ class Seen:
 
 
 def parse_html(text: str, url: str | None = None, known_authors: frozenset[str] = frozenset()) -> Article:
-    soup = BeautifulSoup(_SOFT_HYPHEN.sub("", text), "html.parser")
-    meta = read_meta(soup)
+    page = Page(text)
+    meta = read_meta(page.root)
     url = url or meta.url
-    for tag in soup(_DROP_TAGS):
-        tag.decompose()
-    _absolute_links(soup, url)
+    for el in list(page.root.iter(*_DROP_TAGS)):
+        el.drop_tree()
+    _absolute_links(page.root, url)
     # a real article page has sidebars full of teasers, dates and bylines: the page's own word that it is
     # an article is asked first, the listing markers only when it gives none
-    if not meta.news_article and (_listing_url(url) or not _article_headline(soup)):
-        _raise_if_listing(soup, url)
-    if (root := _layout_a(soup)) is not None:
+    if not meta.news_article and (_listing_url(url) or _article_headline(page.root) is None):
+        _raise_if_listing(page, url)
+    if (root := _layout_a(page.root)) is not None:
         article, seen = _read_layout_a(root, url, known_authors)
-    elif (root := _layout_b(soup)) is not None:
-        article, seen = _read_layout_b(root, soup, url, known_authors)
+    elif (root := _layout_b(page.root)) is not None:
+        article, seen = _read_layout_b(root, page.root, url, known_authors)
     else:
-        article, seen = _read_generic(soup, meta, url, known_authors)
+        article, seen = _read_generic(page, meta, url, known_authors)
     _settle(article, meta, seen, known_authors)
     _strip_text_fields(article)
     return article
 
 
+class Page:
+    """The page's element tree, parsed once by lxml (libxml2, in C): bs4 with Python's html.parser took most of
+    the parsing time of a build."""
+
+    def __init__(self, text: str):
+        # bytes with the encoding named: lxml refuses text that opens with an XML declaration naming one
+        data = _SOFT_HYPHEN_ENTITY.sub("", text.replace("\u00ad", "")).encode("utf-8", "replace")
+        try:
+            self.root = lxml.html.document_fromstring(data, parser=_PARSER)
+        except etree.ParserError:  # nothing but comments or whitespace
+            self.root = lxml.html.document_fromstring(b"<html></html>", parser=_PARSER)
+        # libxml2 adds a <body> where the markup has none; a page without one is read whole, its <head> included
+        self.body = self.root.find("body") if _BODY_TAG.search(data) else None
+
+    @property
+    def main(self):
+        """`<main>`, else `<body>`, else the whole page."""
+        return _first(self.root.find(".//main"), self.body, self.root)
+
+
+_PARSER = lxml.html.HTMLParser(encoding="utf-8")
+_MARKDOWN = MarkdownConverter(heading_style="ATX", bullets="-", strip=["img"])
+_BODY_TAG = re.compile(rb"<body[\s>/]", re.I)
+
+
 # --- metadata ---------------------------------------------------------------------------------------------
-def read_meta(soup: BeautifulSoup) -> PageMeta:
+def read_meta(root) -> PageMeta:
     meta = PageMeta()
-    tags = _meta_tags(soup)
-    meta.url = _link_canonical(soup) or tags.get("og:url")
-    news = _news_article(soup)
+    tags = _meta_tags(root)
+    meta.url = _link_canonical(root) or tags.get("og:url")
+    news = _news_article(root)
     meta.news_article = news is not None
     news = news or {}
     meta.headline = _clean(news.get("headline")) or tags.get("og:title") or tags.get("twitter:title")
@@ -115,10 +141,12 @@ def read_meta(soup: BeautifulSoup) -> PageMeta:
     return meta
 
 
-def _news_article(soup: BeautifulSoup) -> dict | None:
+def _news_article(root) -> dict | None:
     """The page's JSON-LD `NewsArticle`, hand-written: stray whitespace, empty fields, maybe not JSON at all."""
-    for script in soup.find_all("script", type=re.compile(r"ld\+json", re.I)):
-        raw = script.string or script.get_text() or ""
+    for script in root.iter("script"):
+        if not _LD_JSON.search(script.get("type") or ""):
+            continue
+        raw = script.text or ""
         data = None
         for attempt in (raw, re.sub(r",\s*([}\]])", r"\1", raw)):  # a trailing comma is the common slip
             try:
@@ -133,6 +161,9 @@ def _news_article(soup: BeautifulSoup) -> dict | None:
                    for t in types):
                 return item
     return None
+
+
+_LD_JSON = re.compile(r"ld\+json", re.I)
 
 
 def _ld_items(data) -> list[dict]:
@@ -159,19 +190,21 @@ def _clean(value) -> str | None:
     return " ".join(value.split()) or None if isinstance(value, str) else None
 
 
-def _meta_tags(soup) -> dict[str, str]:
+def _meta_tags(root) -> dict[str, str]:
     """`<meta name|property=… content=…>` by lower-case name; the first non-empty one of each name counts."""
     tags: dict[str, str] = {}
-    for tag in soup.find_all("meta"):
+    for tag in root.iter("meta"):
         name = (tag.get("property") or tag.get("name") or "").strip().lower()
         if name and name not in tags and (content := _clean(tag.get("content"))):
             tags[name] = content
     return tags
 
 
-def _link_canonical(soup) -> str | None:
-    link = soup.find("link", rel="canonical")
-    return _clean(link.get("href")) if link else None
+def _link_canonical(root) -> str | None:
+    for link in root.iter("link"):
+        if "canonical" in (link.get("rel") or "").split():
+            return _clean(link.get("href"))
+    return None
 
 
 def _berlin(value: str | None) -> str | None:
@@ -194,42 +227,41 @@ def _listing_url(url: str | None) -> bool:
     return bool(url) and listing_reason([], url) is not None
 
 
-def _article_headline(soup) -> Tag | None:
-    for article in soup.find_all("article"):
-        if h1 := article.find("h1"):
+def _article_headline(root):
+    for article in root.iter("article"):
+        if _filled(h1 := _find(article, "h1")):
             return h1
     return None
 
 
-def _raise_if_listing(soup, url: str | None) -> None:
-    main = soup.find("main") or soup.body or soup
-    lines = html_lines(_without_chrome(_copy(main)))
+def _raise_if_listing(page: Page, url: str | None) -> None:
+    lines = html_lines(_without_chrome(copy.deepcopy(page.main)))
     if reason := listing_reason(lines, url):
         # items may be <article> elements each: read them from the whole page, not the first one
-        page = soup.body or soup
-        raise ListingPage(reason, items=listing_items(html_lines(page), url, html_links(page)))
+        whole = _first(page.body, page.root)
+        raise ListingPage(reason, items=listing_items(html_lines(whole), url, html_links(whole)))
 
 
 # --- layout A (2019 – April 2026, Bootstrap) ----------------------------------------------------------------
-def _layout_a(soup) -> Tag | None:
-    for article in soup.find_all("article"):
-        if article.find_parent(class_="view-article") or article.select_one("div.kicker, div.teaser.lead"):
+def _layout_a(root):
+    for article in root.iter("article"):
+        if _VIEW_ARTICLE(article) or _filled(_one(article, _A_HEAD)):
             return article
     return None
 
 
-def _read_layout_a(root: Tag, url: str | None, known: frozenset[str]) -> tuple[Article, Seen]:
+def _read_layout_a(root, url: str | None, known: frozenset[str]) -> tuple[Article, Seen]:
     article, seen = Article(url=url, shape="html-a"), Seen()
-    h1 = root.find("h1")
+    h1 = _find(root, "h1")
     if h1 is None:
         raise PageError("no headline in the article (layout A)")
     article.title = _text(h1) or None
     # the head's own elements: teasers below the article use the same classes
-    head = h1.find_parent("header") or root
-    if kicker_box := head.select_one("div.kicker"):
+    head = _first(next(h1.iterancestors("header"), None), root)
+    if _filled(kicker_box := _one(head, _KICKER_BOX)):
         # the issue line, and on online items an `Online Extra` label and a `DD.MM.YYYY, HH:MM:SS / Section` line
         kickers = []
-        for line in (_text(div) for div in kicker_box.find_all(recursive=False)):
+        for line in (_text(div) for div in kicker_box if isinstance(div.tag, str)):
             if c.ONLINE_EXTRA.match(line):
                 seen.online_extra = True
             elif seen.header is None and (found := c.parse_header(line)):
@@ -237,21 +269,22 @@ def _read_layout_a(root: Tag, url: str | None, known: frozenset[str]) -> tuple[A
             elif line:
                 kickers.append(line)
         article.kicker = " ".join(kickers) or None
-    article.teaser = _text(head.select_one(".teaser")) or None
-    if byline := head.select_one("address.author") or head.find("address"):
+    article.teaser = _text(_one(head, _TEASER_A)) or None
+    if _filled(byline := _first(_one(head, _AUTHOR_A), _find(head, "address"))):
         _set_byline(article, _text(byline), known)
-    body = root.select_one("div.content")
-    if image := (body or root).select_one("div.image") or (body or root).find("figure"):
-        if (img := image.find("img")) is not None:
+    body = _one(root, _CONTENT)
+    column = _first(body, root)
+    if _filled(image := _first(_one(column, _IMAGE_A), _find(column, "figure"))):
+        if (img := _find(image, "img")) is not None:
             article.image = _image_file(img, site_only=False)
-        article.image_credit = _credit(_text(image.select_one(".copyright")))
-        article.caption = _text(image.select_one(".caption")) or None
+        article.image_credit = _credit(_text(_one(image, _COPYRIGHT)))
+        article.caption = _text(_one(image, _CAPTION)) or None
     seen.tags = _themen(root)
     if body is None:  # the text column is missing: the article minus its header
         body = root
-        for el in [h1, head.select_one("div.kicker"), head.select_one(".teaser"), head.find("address")]:
-            if el is not None and not el.decomposed:
-                el.decompose()
+        for el in [h1, _one(head, _KICKER_BOX), _one(head, _TEASER_A), _find(head, "address")]:
+            if el is not None and not _gone(el, root):
+                el.drop_tree()
     page_text = _text(root)
     _read_body(article, body, "layout A")
     _paywall(article, page_text)
@@ -259,49 +292,50 @@ def _read_layout_a(root: Tag, url: str | None, known: frozenset[str]) -> tuple[A
 
 
 # --- layout B (since April 2026, Tailwind) -------------------------------------------------------------------
-def _layout_b(soup) -> Tag | None:
-    for article in soup.find_all("article"):
-        if article.select_one("div.content") and article.select_one(
-                "#overline, #tags_oben, .Date, a[href*='/artikel/print.php'], a[href*='/aktuell/rubrik/']"):
+def _layout_b(root):
+    for article in root.iter("article"):
+        if _filled(_one(article, _CONTENT)) and _filled(_one(article, _B_MARKS)):
             return article
     return None
 
 
-def _read_layout_b(root: Tag, soup, url: str | None, known: frozenset[str]) -> tuple[Article, Seen]:
+def _read_layout_b(root, page_root, url: str | None, known: frozenset[str]) -> tuple[Article, Seen]:
     article, seen = Article(url=url, shape="html-b"), Seen()
-    h1 = root.find("h1")
+    h1 = _find(root, "h1")
     if h1 is None:
         raise PageError("no headline in the article (layout B)")
-    content = root.select_one("div.content")
+    content = _one(root, _CONTENT)
     article.title = _text(h1) or None
-    article.kicker = _text(root.select_one("#overline")) or None
-    seen.online_extra = any(c.ONLINE_EXTRA.match(_text(li)) for li in h1.find_all_previous("li") if root in li.parents)
-    if (date := root.select_one(".Date")) and (m := re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", _text(date))):
+    article.kicker = _text(_one(root, _OVERLINE)) or None
+    seen.online_extra = any(c.ONLINE_EXTRA.match(_text(li)) for li in _PREVIOUS_LI(h1) if _inside(li, root))
+    if _filled(date := _one(root, _DATE_ITEM)) and (m := re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", _text(date))):
         seen.date_item = c.iso_date(*m.groups())
-    for li in root.find_all("li"):
-        link = li.find("a", href=re.compile(r"/aktuell/rubrik/"))
+    for li in root.iterdescendants("li"):
+        link = next((a for a in li.iterdescendants("a") if "/aktuell/rubrik/" in (a.get("href") or "")), None)
         if link is not None and _text(li).startswith("\u2192"):
             seen.section_link = _text(link) or None
             break
     # teaser, byline and image: what stands between the headline and the text column
     head = _between(h1, content)
-    article.teaser = next((_text(el) for el in head if el.name == "h2"), None) or None
+    article.teaser = next((_text(el) for el in head if el.tag == "h2"), None) or None
     for el in head:
         line = _text(el)
-        if line.startswith(("Von ", "Interview:")) and len(line) < 200 and el.find(_BLOCK_TAGS) is None:
+        if line.startswith(("Von ", "Interview:")) and len(line) < 200 and next(el.iterdescendants(*_BLOCK_TAGS), None) is None:
             _set_byline(article, line, known)
             break
-    for img in (el for el in head if el.name == "img"):
+    for img in (el for el in head if el.tag == "img"):
         if name := _image_file(img, site_only=True):
             article.image = name
-            box = img.find_parent("div") or img.parent  # the image block, even with the <img> in a <picture>
-            if credit := _line_starting(box, "Foto:", "Fotos:"):
+            # the image block, even with the <img> in a <picture>
+            box = _first(next(img.iterancestors("div"), None), img.getparent())
+            if _filled(credit := _line_starting(box, "Foto:", "Fotos:")):
                 article.image_credit = _credit(_text(credit))
-            caption = box.find(class_=lambda cls: cls and "text-base/6" in cls) or _caption_block(box)
+            caption = _first(next((el for el in box.iterdescendants() if "text-base/6" in (el.get("class") or "")), None),
+                             _caption_block(box))
             article.caption = _text(caption) or None
             break
-    seen.tags = _unique([_text(a) for a in root.select("#tags_oben a")] + _themen(root))
-    if line := _line_starting(soup, "Erschienen in der Ausgabe"):
+    seen.tags = _unique([_text(a) for a in _TAGS_OBEN_LINKS(root)] + _themen(root))
+    if _filled(line := _line_starting(page_root, "Erschienen in der Ausgabe")):
         seen.header = c.parse_header(_text(line))
     if content is None:
         raise PageError("no text column in the article (layout B)")
@@ -314,35 +348,47 @@ def _read_layout_b(root: Tag, soup, url: str | None, known: frozenset[str]) -> t
 _BLOCK_TAGS = ["div", "p", "ul", "ol", "h1", "h2", "h3", "h4", "section", "figure", "address"]
 
 
-def _between(start: Tag, end: Tag | None) -> list[Tag]:
+def _between(start, end) -> list:
     """The elements after `start` (not inside it) and before `end`, in page order."""
+    wrappers = set(end.iterancestors()) if end is not None else set()
     found = []
-    for el in start.next_elements:
+    for el in _following(start):
         if el is end:
             break
-        if isinstance(el, Tag) and start not in el.parents:
-            if end is not None and end in el.descendants:
-                continue  # a wrapper around the text column: its children come next
-            found.append(el)
+        if el in wrappers:
+            continue  # a wrapper around the text column: its children come next
+        found.append(el)
     return found
 
 
-def _caption_block(box: Tag) -> Tag | None:
+def _following(start):
+    """The elements after `start`'s own subtree to the end of the page, in page order (its ancestors not)."""
+    node = start
+    while node is not None:
+        for sibling in node.itersiblings():
+            for el in sibling.iter():
+                if isinstance(el.tag, str):
+                    yield el
+        node = node.getparent()
+
+
+def _caption_block(box):
     """The image block's text that is not its credit: the caption."""
-    for el in box.find_all(["div", "p", "figcaption"]):
-        if _text(el) and el.find("img") is None and not _CREDIT_PREFIX.match(_text(el)):
+    for el in box.iterdescendants("div", "p", "figcaption"):
+        if _text(el) and _find(el, "img") is None and not _CREDIT_PREFIX.match(_text(el)):
             return el
     return None
 
 
 # --- any other layout ----------------------------------------------------------------------------------------
-def _read_generic(soup, meta: PageMeta, url: str | None, known: frozenset[str]) -> tuple[Article, Seen]:
+def _read_generic(page: Page, meta: PageMeta, url: str | None, known: frozenset[str]) -> tuple[Article, Seen]:
     """A layout this module does not know: fields from the metadata and from classes that name them, the
     text by trafilatura."""
     seen = Seen()
-    _without_chrome(soup)
-    main = soup.find("article") or soup.find("main") or soup.body or soup
-    h1 = main.find("h1") or soup.find("h1")
+    _without_chrome(page.root)
+    page_root = page.root
+    main = _first(page_root.find(".//article"), page_root.find(".//main"), page.body, page_root)
+    h1 = _first(_find(main, "h1"), _find(page_root, "h1"))
     if h1 is None and not meta.news_article:
         # no headline element and no metadata: read the page as a text dump of its visible text
         article = parse_text("\n\n".join(html_lines(main)), url, known)
@@ -353,39 +399,39 @@ def _read_generic(soup, meta: PageMeta, url: str | None, known: frozenset[str]) 
         article.title = _text(h1) or None
         article.kicker = _take(_near(h1, _KICKER, before=True))
         article.teaser = _take(_near(h1, _TEASER, before=False))
-    for el in main.find_all(class_=_DATE) + main.find_all(["time", "p", "div"]):
-        if el.decomposed or len(_text(el)) > 120:
+    dates = [el for el in main.iterdescendants() if _class_search(el, _DATE)]
+    for el in dates + list(main.iterdescendants("time", "p", "div")):
+        if _gone(el, page_root) or len(_text(el)) > 120:
             continue
         if found := c.parse_header(_text(el)):
             seen.header = found
-            el.decompose()
+            el.drop_tree()
             break
-    for el in main.find_all(["address", "p", "div", "span"], class_=_BYLINE) + main.find_all(["address", "p"]):
-        if el.decomposed:
+    bylines = [el for el in main.iterdescendants("address", "p", "div", "span") if _class_search(el, _BYLINE)]
+    for el in bylines + list(main.iterdescendants("address", "p")):
+        if _gone(el, page_root):
             continue
         line = _text(el)
         byline = c.split_byline_line(line, known)
-        if byline and (el.name != "p" or line.startswith(("Von ", "Interview:"))):
+        if byline and (el.tag != "p" or line.startswith(("Von ", "Interview:"))):
             article.authors, article.author_place = byline["authors"], byline["author_place"]
-            el.decompose()
+            el.drop_tree()
             break
-    figure = main.find("figure") or main.find("img")
+    figure = _first(_find(main, "figure"), _find(main, "img"))
     if figure is not None:
-        img = figure if figure.name == "img" else figure.find("img")
+        img = figure if figure.tag == "img" else _find(figure, "img")
         if img is not None:
             article.image = _image_file(img, site_only=False)
-        caption = figure.find("figcaption") if figure.name == "figure" else None
-        article.caption = _text(caption) if caption else (img.get("alt") or None if img is not None else None)
-        figure.decompose()
+        caption = _find(figure, "figcaption") if figure.tag == "figure" else None
+        article.caption = _text(caption) if _filled(caption) else (img.get("alt") or None if img is not None else None)
+        figure.drop_tree()
     seen.tags = _themen(main)
     if h1 is not None:
-        h1.decompose()
-    for el in main.find_all(["p", "div", "span", "ul"]):
-        if not el.decomposed and _FURNITURE.match(_text(el)) and len(_text(el)) < 300:
-            el.decompose()
-    markdown = _trafilatura(_document(main))
-    if not markdown and main is not soup:
-        markdown = _trafilatura(str(soup))
+        h1.drop_tree()
+    _drop_furniture(main)
+    markdown = _trafilatura(_document(main, page_root))
+    if not markdown and main is not page_root:
+        markdown = _trafilatura(_html(page_root))
     if not markdown:
         raise PageError(f"{url or 'page'}: no article text found (html-generic: trafilatura found none)")
     _paragraphs_to_body(article, _without_restated_head(markdown, article, meta, known))
@@ -422,65 +468,81 @@ def _trafilatura(html: str) -> str | None:
     return markdown.strip() if markdown and markdown.strip() else None
 
 
-def _document(el: Tag) -> str:
+def _html(el) -> str:
+    return lxml.html.tostring(el, encoding="unicode", with_tail=False)
+
+
+def _document(el, page_root) -> str:
     """An element as a page of its own: trafilatura reads a bare fragment's headings as noise."""
-    return str(el) if el.name in ("[document]", "html") else f"<html><body>{el}</body></html>"
+    return _html(el) if el is page_root else f"<html><body>{_html(el)}</body></html>"
 
 
-def _without_chrome(root: Tag) -> Tag:
+def _without_chrome(root):
     """Drop elements whose class or id names page chrome (navigation, ads, promotion, comments)."""
-    for tag in root.find_all(True):
-        if tag.decomposed or tag.attrs is None:
-            continue
-        names = " ".join(tag.get("class", [])) + " " + (tag.get("id") or "")
-        if tag.name not in ("html", "body", "article", "main") and _CHROME.search(names):
-            tag.decompose()
-        elif tag.name == "header" and tag.find_parent("article") is None:
-            tag.decompose()
+    def walk(el, in_article: bool) -> None:
+        for child in list(el):
+            if not isinstance(child.tag, str):
+                continue
+            names = " ".join((child.get("class") or "").split()) + " " + (child.get("id") or "")
+            if child.tag not in ("html", "body", "article", "main") and _CHROME.search(names):
+                child.drop_tree()
+            elif child.tag == "header" and not in_article:
+                child.drop_tree()
+            else:
+                walk(child, in_article or child.tag == "article")
+
+    if isinstance(root.tag, str):
+        walk(root, root.tag == "article" or next(root.iterancestors("article"), None) is not None)
     return root
-
-
-def _copy(el: Tag) -> Tag:
-    return BeautifulSoup(str(el), "html.parser")
 
 
 def _take(el) -> str | None:
     if el is None:
         return None
     value = _text(el) or None
-    el.decompose()
+    el.drop_tree()
     return value
 
 
-def _near(h1: Tag, pattern: re.Pattern, before: bool) -> Tag | None:
+def _near(h1, pattern: re.Pattern, before: bool):
     """The kicker/teaser element: marked by class, else the heading or paragraph right next to the h1."""
-    scope = h1.find_parent(["article", "main", "body"]) or h1.parent
+    scope = _first(next(h1.iterancestors("article", "main", "body"), None), h1.getparent())
     if scope is None:
         return None
-    for marked in scope.find_all(class_=pattern):
+    for marked in scope.iterdescendants():
         # broken markup can nest the headline inside the marked element: taking that would drop the headline
-        if marked is not h1 and h1 not in marked.descendants and _text(marked):
+        if (_class_search(marked, pattern) and marked is not h1 and not _inside(h1, marked)
+                and _text(marked)):
             return marked
-    sibling = h1.find_previous_sibling() if before else h1.find_next_sibling()
-    if sibling is not None and sibling.name in ("h2", "h3", "h4") and len(_text(sibling)) < 300:
+    sibling = _sibling(h1, before)
+    if sibling is not None and sibling.tag in ("h2", "h3", "h4") and len(_text(sibling)) < 300:
         return sibling
     return None
 
 
+def _sibling(el, before: bool):
+    siblings = el.itersiblings(preceding=before)
+    return next((s for s in siblings if isinstance(s.tag, str)), None)
+
+
 # --- the text column → Markdown --------------------------------------------------------------------------------
-def _read_body(article: Article, body: Tag, layout: str) -> None:
-    for el in body.select(_BODY_DROP):
-        if not el.decomposed:
-            el.decompose()
-    for el in body.find_all(["p", "div", "span", "ul"]):
-        if not el.decomposed and _FURNITURE.match(_text(el)) and len(_text(el)) < 300:
-            el.decompose()
-    markdown = markdownify(str(body), heading_style="ATX", bullets="-", strip=["img"])
+def _read_body(article: Article, body, layout: str) -> None:
+    for el in _BODY_DROP(body):
+        if not _gone(el, body):
+            el.drop_tree()
+    _drop_furniture(body)
+    markdown = _MARKDOWN.convert(_html(body))
     if not markdown.strip():
-        markdown = _trafilatura(_document(body)) or ""
+        markdown = _trafilatura(f"<html><body>{_html(body)}</body></html>") or ""
     if not markdown.strip():
         raise PageError(f"{article.url or 'page'}: no article text found ({layout})")
     _paragraphs_to_body(article, markdown)
+
+
+def _drop_furniture(root) -> None:
+    for el in list(root.iterdescendants("p", "div", "span", "ul")):
+        if not _gone(el, root) and _FURNITURE.match(text := _text(el)) and len(text) < 300:
+            el.drop_tree()
 
 
 def _paywall(article: Article, page_text: str) -> None:
@@ -501,14 +563,29 @@ def _paragraphs_to_body(article: Article, markdown: str) -> None:
     _body(article, paragraphs[:end], tail)
 
 
-def _absolute_links(soup, url: str | None) -> None:
+def _absolute_links(root, url: str | None) -> None:
     """A link to another page of the site keeps its address, absolute: the Markdown is read far from the site."""
-    for a in soup.find_all("a", href=True):
-        href = a["href"].strip()
+    base = url if url and url.startswith("http") else SITE
+    origin = _ORIGIN.match(base)
+    for a in root.iter("a"):
+        if (href := a.get("href")) is None:
+            continue
+        href = href.strip()
         if href.lower().startswith("javascript:"):
-            del a["href"]
-        elif not re.match(r"^[a-z][a-z0-9+.-]*:", href, re.I):
-            a["href"] = urljoin(url if url and url.startswith("http") else SITE, href)
+            del a.attrib["href"]
+        elif not _SCHEME.match(href):
+            # a path from the site's root (the navigation's links) is the same on every page of the site
+            rooted = origin is not None and href.startswith("/") and not href.startswith("//")
+            a.set("href", _rooted(origin[0], href) if rooted else urljoin(base, href))
+
+
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.I)
+_ORIGIN = re.compile(r"^https?://[^/?#]*", re.I)
+
+
+@lru_cache(maxsize=4096)
+def _rooted(origin: str, href: str) -> str:
+    return urljoin(origin + "/", href)
 
 
 # --- fields: what the page shows, checked against what the metadata says ------------------------------------
@@ -625,20 +702,26 @@ def _strip_text_fields(article: Article) -> None:
 # --- small readers ------------------------------------------------------------------------------------------
 def _text(el) -> str:
     """The element's text on one line: block elements apart, inline ones as they run (`vom <a>14.03.</a>, Seite`)."""
-    return " ".join(_strings(el).split()) if el is not None else ""
+    if el is None:
+        return ""
+    parts: list[str] = []
+    _strings(el, parts)
+    return " ".join("".join(parts).split())
 
 
-def _strings(el: Tag) -> str:
-    parts = []
-    for child in el.children:
-        if isinstance(child, Comment):
-            continue
-        if isinstance(child, NavigableString):
-            parts.append(str(child))
-        elif isinstance(child, Tag):
-            gap = "" if child.name in _INLINE else " "
-            parts += [gap, _strings(child), gap]
-    return "".join(parts)
+def _strings(el, parts: list[str]) -> None:
+    if el.text:
+        parts.append(el.text)
+    for child in el:
+        if isinstance(child.tag, str):
+            if child.tag in _INLINE:
+                _strings(child, parts)
+            else:
+                parts.append(" ")
+                _strings(child, parts)
+                parts.append(" ")
+        if child.tail:  # a comment's text is not the page's, the text after it is
+            parts.append(child.tail)
 
 
 def _unique(values) -> list[str]:
@@ -649,7 +732,7 @@ def _unique(values) -> list[str]:
     return seen
 
 
-def _image_file(img: Tag, site_only: bool) -> str | None:
+def _image_file(img, site_only: bool) -> str | None:
     """`/img/450/123456.jpg?v=2` → `123456.jpg`: from the `src`, or a lazy-loading or `srcset` attribute
     (`src` may be a placeholder). `site_only`: only the site's `/img/<width>/` images count."""
     for name in ("src", "data-src", "srcset", "data-srcset"):
@@ -665,10 +748,10 @@ def _credit(text: str) -> str | None:
     return _CREDIT_PREFIX.sub("", text).strip() or None
 
 
-def _themen(root: Tag) -> list[str]:
+def _themen(root) -> list[str]:
     """The `Themen:` list under the text: one topic per link."""
-    if line := _line_starting(root, "Themen:"):
-        return _unique(_text(a) for a in line.find_all("a"))
+    if _filled(line := _line_starting(root, "Themen:")):
+        return _unique(_text(a) for a in line.iterdescendants("a"))
     return []
 
 
@@ -676,7 +759,7 @@ _INLINE = {"a", "span", "strong", "b", "em", "i", "small", "font", "sup", "sub",
            "s", "time", "label", "code"}
 
 
-def _line_starting(root, *starts: str) -> Tag | None:
+def _line_starting(root, *starts: str):
     """The smallest block element whose text starts with one of `starts` (`Themen:`, `Foto:`, `Erschienen in der`)."""
     if root is None:
         return None
@@ -685,12 +768,88 @@ def _line_starting(root, *starts: str) -> Tag | None:
         return text.startswith(starts)
 
     # a string that could open the line: the start may run on into a link (`Erschienen in der <a>Ausgabe…`)
-    for string in root.find_all(string=lambda s: (t := " ".join(s.split())) and any(
-            opens(t) or start.startswith(t) for start in starts)):
-        el = string.parent
+    for string in _opening_strings(root, "".join(sorted({start[0] for start in starts}))):
+        if not ((t := " ".join(string.split())) and any(opens(t) or start.startswith(t) for start in starts)):
+            continue
+        el = string.getparent()
+        if string.is_tail:
+            el = el.getparent()
         # `<strong>Themen:</strong> <ul>…`: an inline element that holds only the label is not the line
-        while el.name in _INLINE and el.parent is not None and any(start.startswith(_text(el)) for start in starts):
-            el = el.parent
+        while (el.tag in _INLINE and el.getparent() is not None
+               and any(start.startswith(_text(el)) for start in starts)):
+            el = el.getparent()
         if opens(_text(el)):
             return el
     return None
+
+
+def _opening_strings(root, initials: str) -> list:
+    """The text pieces under `root` whose first visible character opens one of the starts (the rest is checked
+    by the caller): in page order, each knowing its element (`getparent()`, `is_tail`)."""
+    return [string for string in _TEXT_PIECES(root) if string.lstrip()[:1] in initials and string.strip()]
+
+
+_TEXT_PIECES = etree.XPath(".//text()")
+
+
+# --- the tree: bs4's way of asking, in lxml ------------------------------------------------------------------------
+def _filled(el) -> bool:
+    """An element with anything in it, text or children (an empty one was false to bs4, and the fields rely on it)."""
+    return el is not None and (len(el) > 0 or bool(el.text))
+
+
+def _first(*elements):
+    """The first filled element, else the last one given (`a or b or c` of bs4 elements)."""
+    for el in elements[:-1]:
+        if _filled(el):
+            return el
+    return elements[-1]
+
+
+def _find(el, tag: str):
+    """The first element named `tag` below `el` (not `el` itself)."""
+    return next(el.iterdescendants(tag), None)
+
+
+def _one(el, xpath: etree.XPath):
+    found = xpath(el)
+    return found[0] if found else None
+
+
+def _inside(el, ancestor) -> bool:
+    return any(a is ancestor for a in el.iterancestors())
+
+
+def _gone(el, top) -> bool:
+    """Dropped from the tree under `top` already (itself or an ancestor)."""
+    return el is not top and not _inside(el, top)
+
+
+def _class_search(el, pattern: re.Pattern) -> bool:
+    return isinstance(el.tag, str) and bool(pattern.search(el.get("class") or ""))
+
+
+def _has_class(name: str) -> str:
+    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+
+
+_CONTENT = etree.XPath(f".//div[{_has_class('content')}]")
+_KICKER_BOX = etree.XPath(f".//div[{_has_class('kicker')}]")
+_TEASER_A = etree.XPath(f".//*[{_has_class('teaser')}]")
+_AUTHOR_A = etree.XPath(f".//address[{_has_class('author')}]")
+_IMAGE_A = etree.XPath(f".//div[{_has_class('image')}]")
+_COPYRIGHT = etree.XPath(f".//*[{_has_class('copyright')}]")
+_CAPTION = etree.XPath(f".//*[{_has_class('caption')}]")
+_VIEW_ARTICLE = etree.XPath(f"ancestor::*[{_has_class('view-article')}]")
+_A_HEAD = etree.XPath(f".//div[{_has_class('kicker')} or ({_has_class('teaser')} and {_has_class('lead')})]")
+_OVERLINE = etree.XPath(".//*[@id='overline']")
+_DATE_ITEM = etree.XPath(f".//*[{_has_class('Date')}]")
+_B_MARKS = etree.XPath(f".//*[@id='overline' or @id='tags_oben' or {_has_class('Date')} or (self::a and "
+                       "(contains(@href, '/artikel/print.php') or contains(@href, '/aktuell/rubrik/')))]")
+_TAGS_OBEN_LINKS = etree.XPath(".//*[@id='tags_oben']//a")
+_PREVIOUS_LI = etree.XPath("preceding::li | ancestor::li")
+# parts of the text column of layouts A and B (ads, the image block, tool bars, reader letters)
+_BODY_DROP = etree.XPath(
+    f".//*[self::section or self::figure or self::picture or self::img or self::header or {_has_class('Anzeige')}"
+    f" or contains(@class, 'Ad-') or {_has_class('image')} or {_has_class('article-tool-bar')}"
+    " or @id='ID_ArticleAppendix' or @id='Comments' or @id='tags_oben']")

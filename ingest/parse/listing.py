@@ -272,23 +272,21 @@ _ITEM_PART = re.compile(r"kicker|dachzeile|topline|title|titel|headline|teaser|l
 
 
 def html_lines(root) -> list[str]:
-    """Visible text of an HTML page, one line per block element; inline markup (`<em>`, `<a>`) stays in its line."""
-    from bs4 import Comment, NavigableString, Tag
-
+    """Visible text of an HTML page (an lxml element), one line per block element; inline markup (`<em>`, `<a>`)
+    stays in its line."""
     parts: list[str] = []
 
     def walk(el) -> None:
-        for child in el.children:
-            if isinstance(child, Comment):
-                continue
-            if isinstance(child, NavigableString):
-                parts.append(str(child).replace("\n", " "))
-            elif isinstance(child, Tag):
-                classes = " ".join(child.get("class") or [])
-                block = child.name in _BLOCK_TAGS or bool(_ITEM_PART.search(classes))
+        if el.text:
+            parts.append(el.text.replace("\n", " "))
+        for child in el:
+            if isinstance(child.tag, str):
+                block = child.tag in _BLOCK_TAGS or bool(_ITEM_PART.search(child.get("class") or ""))
                 parts.append("\n" if block else "")
                 walk(child)
                 parts.append("\n" if block else "")
+            if child.tail:  # after a comment too: only the comment's own text is not the page's
+                parts.append(child.tail.replace("\n", " "))
 
     walk(root)
     return [" ".join(line.split()) for line in "".join(parts).split("\n") if line.strip()]
@@ -296,4 +294,5 @@ def html_lines(root) -> list[str]:
 
 def html_links(root) -> list[tuple[str, str]]:
     """(text, href) of every anchor: the links that listing items are matched to by their title."""
-    return [(" ".join(a.get_text(" ").split()), a["href"]) for a in root.find_all("a", href=True)]
+    return [(" ".join(" ".join(a.itertext()).split()), a.get("href"))
+            for a in root.iterdescendants("a") if a.get("href") is not None]
