@@ -345,18 +345,53 @@ def _stat(entry: os.DirEntry) -> tuple[int, int]:
     return st.st_size, st.st_mtime_ns
 
 
-def walk(root: Path, pool: Workers | None = None) -> Iterator[tuple[str, tuple, bool]]:
+# what walk() yields, with prints, for a top-level folder whose page files are as the archive recorded them
+AS_RECORDED = "as recorded"
+
+
+def walk(root: Path, pool: Workers | None = None,
+         prints: dict[str, tuple[str, int]] | None = None) -> Iterator[tuple[str, tuple, bool | str]]:
     """(path relative to root, (size, mtime_ns, sidecar mtime_ns or None), is a WARC file) of every page file and
     WARC file, in the order of their paths as strings (the order of the pages table's key). With a pool, the
-    directories under root are listed (and their files' stat asked) by the workers, a few at a time, in order."""
+    directories under root are listed (and their files' stat asked) by the workers, a few at a time, in order.
+    With `prints` (folder → its print in the archive, store.folder_prints), a top-level folder whose page files
+    give the same print comes as one ("folder/", (pages,), AS_RECORDED) instead of its pages (its WARC files
+    still come one by one): the writer then need not compare a million files with a million rows."""
     if pool is None:
         yield from _entries(root, "")
         return
+    prints = prints or {}
     found, names = _listing(root)
-    listings = pool.map(_list_tree, None, ((entry.path, entry.name + "/") for entry in found if entry.is_dir()),
-                        chunk=1, size=sum(1 for entry in found if entry.is_dir()) * Workers.INLINE_BELOW)
+    folders = [entry for entry in found if entry.is_dir()]
+    listings = pool.map(_list_folder, None, ((e.path, e.name + "/", prints.get(e.name)) for e in folders),
+                        chunk=1, size=len(folders) * Workers.INLINE_BELOW)
     for entry in found:
-        yield from next(listings) if entry.is_dir() else _file(entry, names, "")
+        if not entry.is_dir():
+            yield from _file(entry, names, "")
+            continue
+        prefix, pages, entries = next(listings)
+        if pages is not None:
+            yield prefix, (pages,), AS_RECORDED
+        yield from entries
+
+
+def folder_print(pages: Iterable[tuple]) -> tuple[str, int]:
+    """(digest, number) of page files given as (path, size, mtime_ns, sidecar mtime_ns), in any order: the same
+    for a folder on disk and for its rows in `pages` exactly when no page file of it came, changed or went."""
+    lines = sorted(f"{path}\t{size}\t{mtime}\t{sidecar}" for path, size, mtime, sidecar in pages)
+    return hashlib.blake2b("\n".join(lines).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest(), len(lines)
+
+
+def _list_folder(_shared, task: tuple[str, str, tuple | None]) -> tuple[str, int | None, list]:
+    """Everything walk() yields under one top-level folder (runs in a worker): (prefix, None, entries), or
+    (prefix, pages, its WARC files only) when its page files give the print the archive has."""
+    directory, prefix, recorded = task
+    entries = list(_entries(directory, prefix))
+    if recorded is not None:
+        found = folder_print((rel, *stat) for rel, stat, warc in entries if not warc)
+        if found == tuple(recorded):
+            return prefix, found[1], [entry for entry in entries if entry[2]]
+    return prefix, None, entries
 
 
 def _listing(directory) -> tuple[list, dict]:
@@ -386,12 +421,6 @@ def _file(entry: os.DirEntry, names: dict, prefix: str) -> Iterator[tuple[str, t
         yield f"{prefix}{name}", (*_stat(entry), _stat(sidecar)[1] if sidecar else None), False
 
 
-def _list_tree(_shared, task: tuple[str, str]) -> list[tuple[str, tuple, bool]]:
-    """Everything walk() yields under one directory (runs in a worker)."""
-    directory, prefix = task
-    return list(_entries(directory, prefix))
-
-
 def _suffix(name: str) -> str:
     """Path(name).suffix without making a Path (a million of them are most of an update's walk)."""
     dot = name.rfind(".")
@@ -409,6 +438,7 @@ class Plan:
     warc_files: list[tuple[str, tuple]]  # WARC files to read (new or changed), with their stat
     unchanged: int = 0
     gone: list[str] = field(default_factory=list)
+    as_recorded: set[str] = field(default_factory=set)  # top-level folders not compared file by file (walk())
 
 
 def plan_update(db, root: Path, pool: Workers | None = None) -> Plan:
@@ -428,7 +458,18 @@ def plan_update(db, root: Path, pool: Workers | None = None) -> Plan:
             current = next(known, None)
 
     advance()
-    for rel, stat, warc in walk(root, pool):
+    for rel, stat, warc in walk(root, pool, store.folder_prints(db)):
+        if warc is AS_RECORDED:  # rel is "folder/": its rows are [folder/, folder0) ("0" follows "/")
+            plan.unchanged += stat[0]
+            plan.as_recorded.add(rel[:-1])
+            while current is not None and current[0] < rel:
+                plan.gone.append(current[0])
+                current = next(known, None)
+                advance()
+            known = store.page_states(db, start=rel[:-1] + "0")
+            current = next(known, None)
+            advance()
+            continue
         if warc:
             warc_on_disk.add(rel)
             continue
@@ -471,10 +512,29 @@ def stat_of_warc(path: Path) -> tuple[int, int, None]:
 
 
 def plan_fresh(root: Path) -> Plan:
+    """Every file: the loose pages as one lazy walk, which fills warc_files as it goes (read after the pages)."""
     plan = Plan([], [])
-    plan.loose = ((rel, None, stat, None) for rel, stat, warc in walk(root) if not warc)  # read lazily
-    plan.warc_files = []
+
+    def pages():
+        for rel, stat, warc in walk(root):
+            if warc:
+                plan.warc_files.append((rel, stat))
+            else:
+                yield rel, None, stat, None
+
+    plan.loose = pages()
     return plan
+
+
+def record_folders(db, root: Path, plan: Plan) -> None:
+    """Each top-level folder's print as the archive now has it (walk() skips a folder that still matches), except
+    the folders the walk found as recorded; a folder gone from disk loses its print."""
+    prints = {}
+    for entry in os.scandir(root):
+        if entry.is_dir() and entry.name not in plan.as_recorded:
+            rows = store.page_states(db, start=entry.name + "/", stop=entry.name + "0")
+            prints[entry.name] = folder_print(row for row in rows if _warc_base(row[0]) is None)
+    store.set_folder_prints(db, prints, keep=plan.as_recorded)
 
 
 def warc_tasks(db, root: Path, files: list[tuple[str, tuple]], fresh: bool, plan: Plan,
@@ -561,8 +621,6 @@ def _ingest(db, raw_dir: Path, pool: Workers, fresh: bool, progress: bool) -> Su
     names_before = None if fresh else store.bylines(db)
     plan = plan_fresh(raw_dir) if fresh else plan_update(db, raw_dir, pool)
     touched: list = []
-    if fresh:
-        plan.warc_files = [(rel, stat) for rel, stat, warc in walk(raw_dir) if warc]
     tasks = _chain(plan.loose, warc_tasks(db, raw_dir, plan.warc_files, fresh, plan, touched))
     # how many, when the plan knows it: an update's changed files (a WARC file may hold thousands of records)
     size = None if fresh else len(plan.loose) + Workers.INLINE_BELOW * len(plan.warc_files)
@@ -599,6 +657,7 @@ def _ingest(db, raw_dir: Path, pool: Workers, fresh: bool, progress: bool) -> Su
     if fresh or affected or summary.pages_parsed or summary.pages_gone:  # else every input of the dates is as it was
         store.index_for_dates(db)
         date_articles(db)
+    record_folders(db, raw_dir, plan)
     if fresh:
         store.finish(db, places, agencies, NAME_VARIANTS)
     _summarise(db, summary)

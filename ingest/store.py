@@ -118,6 +118,9 @@ def create_schema(db: sqlite_utils.Database) -> None:
         pk="source_path", if_not_exists=True,
     )
     db["name_variants"].create({"variant": str, "name": str}, pk="variant", if_not_exists=True)
+    # a top-level folder of the raw pages whose page files are, file for file, what `pages` records (a digest of
+    # their paths, sizes and modification times): an update's walk need not merge its files with the table
+    db["page_folders"].create({"folder": str, "fingerprint": str, "pages": int}, pk="folder", if_not_exists=True)
 
 
 def insert_articles(db: sqlite_utils.Database, rows: Iterable[dict], batch_size: int = 2000) -> None:
@@ -371,10 +374,27 @@ def copy_versions(db: sqlite_utils.Database, old: str | Path) -> None:
         db.conn.execute("DETACH DATABASE old")
 
 
-def page_states(db: sqlite_utils.Database) -> Iterator[tuple]:
-    """(source_path, file_size, file_mtime_ns, sidecar_mtime_ns) of every page, in source_path order."""
+def page_states(db: sqlite_utils.Database, start: str = "", stop: str | None = None) -> Iterator[tuple]:
+    """(source_path, file_size, file_mtime_ns, sidecar_mtime_ns) of every page from `start` (up to `stop`), in
+    source_path order."""
+    bound = " AND source_path < ?" if stop is not None else ""
     yield from db.conn.execute("SELECT source_path, file_size, file_mtime_ns, sidecar_mtime_ns FROM pages "
-                               "INDEXED BY idx_pages_files ORDER BY source_path")
+                               f"INDEXED BY idx_pages_files WHERE source_path >= ?{bound} ORDER BY source_path",
+                               [start] + ([stop] if stop is not None else []))
+
+
+def folder_prints(db: sqlite_utils.Database) -> dict[str, tuple[str, int]]:
+    """folder → (fingerprint, pages) as the last build left them."""
+    return {folder: (fingerprint, pages) for folder, fingerprint, pages in
+            db.conn.execute("SELECT folder, fingerprint, pages FROM page_folders")}
+
+
+def set_folder_prints(db: sqlite_utils.Database, prints: dict[str, tuple[str, int]], keep: set[str]) -> None:
+    """Write these folders' prints; forget every other folder's print except those in `keep`."""
+    known = {row[0] for row in db.conn.execute("SELECT folder FROM page_folders")}
+    db.conn.executemany("DELETE FROM page_folders WHERE folder = ?", [[f] for f in known - keep - set(prints)])
+    db.conn.executemany("INSERT OR REPLACE INTO page_folders (folder, fingerprint, pages) VALUES (?, ?, ?)",
+                        [(folder, fingerprint, pages) for folder, (fingerprint, pages) in prints.items()])
 
 
 def page_meta(db: sqlite_utils.Database, path: str) -> tuple:

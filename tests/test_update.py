@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.build import build
+from ingest import store
+from ingest.build import Workers, build, plan_update
 from test_build import PAYWALLED, SEED, page, short_item
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -148,6 +149,41 @@ def test_unchanged_and_touched_files_are_not_parsed(tmp_path):
     assert after["articles"] != before["articles"]
     assert {row[0] for row in after["articles"]} - {row[0] for row in before["articles"]} == {"artikel-499000"}
     assert sqlite3.connect(db).execute("SELECT file_mtime_ns FROM pages WHERE source_path = 'seed.txt'").fetchone() == (1,)
+
+
+def test_a_folder_as_recorded_is_not_compared_file_by_file(tmp_path):
+    """An update's walk skips each top-level folder whose page files (paths, sizes, modification times, sidecars)
+    are what the archive recorded; a file changed in place, added or removed makes its folder compared again."""
+    raw, db = tmp_path / "raw", tmp_path / "archive.db"
+    first_pages(raw)
+    page(raw, "old/deeper/031.txt", print_dump("Tarif steht", "Die Beschäftigten nahmen den Tarif an."),
+         url="https://www.jungewelt.de/2010/08-18/031.php")
+    build(raw, db, progress=False, workers=1)
+
+    def plan():
+        archive = store.connect(db)
+        try:
+            return plan_update(archive, raw, Workers(1, raw))
+        finally:
+            archive.conn.close()
+
+    same = plan()
+    assert same.as_recorded == {"items", "old", "new"}
+    assert (same.loose, same.gone, same.unchanged) == ([], [], 12)
+    # the same size, a new modification time, in a sub-folder: its folder is compared file by file again
+    os.utime(raw / "old" / "deeper" / "031.txt", ns=(5, 5))
+    (raw / "new" / "149407.txt").unlink()
+    page(raw, "items/item-9.txt", short_item(9))
+    changed = plan()
+    assert changed.as_recorded == set()
+    assert [task[0] for task in changed.loose] == ["items/item-9.txt", "old/deeper/031.txt"]
+    assert changed.gone == ["new/149407.txt"] and changed.unchanged == 10
+    update = build(raw, db, progress=False, workers=1)
+    assert (update.pages_parsed, update.pages_gone) == (1, 1)
+    after = plan()
+    assert after.as_recorded == {"items", "old", "new"} and (after.loose, after.gone) == ([], [])
+    shutil.rmtree(raw / "items")
+    assert plan().gone == [f"items/item-{n}.txt" for n in (0, 1, 2, 3, 9)]
 
 
 def test_every_core_gives_the_same_archive(tmp_path):
