@@ -9,7 +9,7 @@ from datetime import datetime
 from functools import lru_cache
 from urllib.parse import urljoin
 
-import lxml.html
+from bs4 import BeautifulSoup, Comment
 from lxml import etree
 from markdownify import MarkdownConverter
 
@@ -73,7 +73,7 @@ def parse_html(text: str, url: str | None = None, known_authors: frozenset[str] 
     meta = read_meta(page.root)
     url = url or meta.url
     for el in list(page.root.iter(*_DROP_TAGS)):
-        el.drop_tree()
+        _drop(el)
     _absolute_links(page.root, url)
     # a real article page has sidebars full of teasers, dates and bylines: the page's own word that it is
     # an article is asked first, the listing markers only when it gives none
@@ -97,10 +97,8 @@ class Page:
     def __init__(self, text: str):
         # bytes with the encoding named: lxml refuses text that opens with an XML declaration naming one
         data = _SOFT_HYPHEN_ENTITY.sub("", text.replace("\u00ad", "")).encode("utf-8", "replace")
-        try:
-            self.root = lxml.html.document_fromstring(data, parser=_PARSER)
-        except etree.ParserError:  # nothing but comments or whitespace
-            self.root = lxml.html.document_fromstring(b"<html></html>", parser=_PARSER)
+        root = etree.fromstring(data, _PARSER)
+        self.root = root if root is not None else etree.fromstring(b"<html></html>", _PARSER)  # comments only
         # libxml2 adds a <body> where the markup has none; a page without one is read whole, its <head> included
         self.body = self.root.find("body") if _BODY_TAG.search(data) else None
 
@@ -110,7 +108,8 @@ class Page:
         return _first(self.root.find(".//main"), self.body, self.root)
 
 
-_PARSER = lxml.html.HTMLParser(encoding="utf-8")
+# lxml.etree's own elements: lxml.html's element classes cost a Python call for every element touched
+_PARSER = etree.HTMLParser(encoding="utf-8")
 _MARKDOWN = MarkdownConverter(heading_style="ATX", bullets="-", strip=["img"])
 _BODY_TAG = re.compile(rb"<body[\s>/]", re.I)
 
@@ -284,7 +283,7 @@ def _read_layout_a(root, url: str | None, known: frozenset[str]) -> tuple[Articl
         body = root
         for el in [h1, _one(head, _KICKER_BOX), _one(head, _TEASER_A), _find(head, "address")]:
             if el is not None and not _gone(el, root):
-                el.drop_tree()
+                _drop(el)
     page_text = _text(root)
     _read_body(article, body, "layout A")
     _paywall(article, page_text)
@@ -405,7 +404,7 @@ def _read_generic(page: Page, meta: PageMeta, url: str | None, known: frozenset[
             continue
         if found := c.parse_header(_text(el)):
             seen.header = found
-            el.drop_tree()
+            _drop(el)
             break
     bylines = [el for el in main.iterdescendants("address", "p", "div", "span") if _class_search(el, _BYLINE)]
     for el in bylines + list(main.iterdescendants("address", "p")):
@@ -415,7 +414,7 @@ def _read_generic(page: Page, meta: PageMeta, url: str | None, known: frozenset[
         byline = c.split_byline_line(line, known)
         if byline and (el.tag != "p" or line.startswith(("Von ", "Interview:"))):
             article.authors, article.author_place = byline["authors"], byline["author_place"]
-            el.drop_tree()
+            _drop(el)
             break
     figure = _first(_find(main, "figure"), _find(main, "img"))
     if figure is not None:
@@ -424,10 +423,10 @@ def _read_generic(page: Page, meta: PageMeta, url: str | None, known: frozenset[
             article.image = _image_file(img, site_only=False)
         caption = _find(figure, "figcaption") if figure.tag == "figure" else None
         article.caption = _text(caption) if _filled(caption) else (img.get("alt") or None if img is not None else None)
-        figure.drop_tree()
+        _drop(figure)
     seen.tags = _themen(main)
     if h1 is not None:
-        h1.drop_tree()
+        _drop(h1)
     _drop_furniture(main)
     markdown = _trafilatura(_document(main, page_root))
     if not markdown and main is not page_root:
@@ -469,7 +468,47 @@ def _trafilatura(html: str) -> str | None:
 
 
 def _html(el) -> str:
-    return lxml.html.tostring(el, encoding="unicode", with_tail=False)
+    return etree.tostring(el, method="html", encoding="unicode", with_tail=False)
+
+
+def _soup(el) -> BeautifulSoup:
+    """`el` as the bs4 tree that markdownify reads, built from lxml's: parsing its HTML again with html.parser cost
+    as much as the conversion. The same calls html.parser's tree builder makes, so the same tree."""
+    soup = BeautifulSoup("", "html.parser")
+
+    def build(el) -> None:
+        soup.handle_starttag(el.tag, None, None, dict(el.attrib))
+        if el.text:
+            soup.handle_data(el.text)
+        for child in el:
+            if isinstance(child.tag, str):
+                build(child)
+            elif child.tag is etree.Comment:
+                soup.endData()
+                soup.handle_data(child.text or "")
+                soup.endData(Comment)
+            if child.tail:
+                soup.handle_data(child.tail)
+        soup.endData()
+        soup.handle_endtag(el.tag)
+
+    build(el)
+    soup.endData()
+    return soup
+
+
+def _drop(el) -> None:
+    """Take `el` out of the page, the text after it stays (as bs4's decompose() left the next string)."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail:
+        previous = el.getprevious()
+        if previous is None:
+            parent.text = (parent.text or "") + el.tail
+        else:
+            previous.tail = (previous.tail or "") + el.tail
+    parent.remove(el)
 
 
 def _document(el, page_root) -> str:
@@ -485,9 +524,9 @@ def _without_chrome(root):
                 continue
             names = " ".join((child.get("class") or "").split()) + " " + (child.get("id") or "")
             if child.tag not in ("html", "body", "article", "main") and _CHROME.search(names):
-                child.drop_tree()
+                _drop(child)
             elif child.tag == "header" and not in_article:
-                child.drop_tree()
+                _drop(child)
             else:
                 walk(child, in_article or child.tag == "article")
 
@@ -500,7 +539,7 @@ def _take(el) -> str | None:
     if el is None:
         return None
     value = _text(el) or None
-    el.drop_tree()
+    _drop(el)
     return value
 
 
@@ -529,9 +568,9 @@ def _sibling(el, before: bool):
 def _read_body(article: Article, body, layout: str) -> None:
     for el in _BODY_DROP(body):
         if not _gone(el, body):
-            el.drop_tree()
+            _drop(el)
     _drop_furniture(body)
-    markdown = _MARKDOWN.convert(_html(body))
+    markdown = _MARKDOWN.convert_soup(_soup(body))
     if not markdown.strip():
         markdown = _trafilatura(f"<html><body>{_html(body)}</body></html>") or ""
     if not markdown.strip():
@@ -542,7 +581,7 @@ def _read_body(article: Article, body, layout: str) -> None:
 def _drop_furniture(root) -> None:
     for el in list(root.iterdescendants("p", "div", "span", "ul")):
         if not _gone(el, root) and _FURNITURE.match(text := _text(el)) and len(text) < 300:
-            el.drop_tree()
+            _drop(el)
 
 
 def _paywall(article: Article, page_text: str) -> None:
