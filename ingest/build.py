@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import json
 import multiprocessing
 import os
@@ -22,15 +23,16 @@ import re
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+import numpy as np
 from tqdm import tqdm
 
 from ingest import store
 from ingest.enrich.agencies import agency_name
-from ingest.enrich.dates import date_from_url, estimate_dates
+from ingest.enrich.dates import Numbering, date_from_url, iso_days
 from ingest.enrich.places import geocode
 from ingest.enrich.stems import NAME_VARIANTS, german_stems
 from ingest.model import Article, ListingPage, PageError
@@ -862,25 +864,34 @@ def date_articles(db) -> None:
     """A day for every article the page left undated: from a listing or feed that links it, from its old
     `/YYYY/MM-DD/NNN.php` address, and last an estimate from its article number between the archive's dated
     articles (ingest/enrich/dates.py). `published` stays what the page said; `date_source` says which."""
-    # every article the page did not date is dated anew: an update in place that brings new dated neighbours or
-    # a new listing gives the same dates as a rebuild of the same pages
-    current = store.undated_articles(db)
-    undated = set(current)
-    if not undated:
-        return
-    found: dict[str, tuple[str | None, str | None]] = {}
-    for key, day in store.listed_dates(db).items():
-        if key in undated:
-            found[key] = (day, "listing")
-    for key, url in store.undated_urls(db):
-        # only an old print address (`….php`, also behind loginFailed.php) has its day in it
-        if key in undated and key not in found and "php" in url and (day := date_from_url(url)):
+    # every article the page did not date is dated anew, so an update in place that brings new dated neighbours
+    # or a new listing gives the same dates as a rebuild of the same pages; at a million articles this pass reads
+    # numbers and day ordinals straight into arrays, and SQL writes only the dates that change
+    found = {key: (day, "listing") for key, day in store.listed_dates(db).items()}
+    for key, url in store.undated_print_urls(db):
+        if key not in found and (day := date_from_url(url)):
             found[key] = (day, "url")
-    dated = store.dated_articles(db) | {key: day for key, (day, _) in found.items()}
-    rest = [key for key in sorted(undated) if key not in found]
-    for key, day in estimate_dates(dated, rest).items():
-        found[key] = (day, "estimated")
-    # only the dates that change are written: an update re-dates every undated article, and rewriting half a
-    # million unchanged rows would cost more than the update itself
-    dates = {key: found.get(key, (None, None)) for key in undated}
-    store.set_dates(db, {key: value for key, value in dates.items() if value != current[key]})
+    points: dict[str, tuple[list, list]] = {}
+    for series, number, day in store.page_dated_numbers(db):
+        numbers, days = points.setdefault(series, ([], []))
+        numbers.append(number)
+        days.append(day)
+    wanted: dict[str, tuple[list, list]] = {}
+    for key, series, number in store.undated_numbers(db):
+        if key in found:
+            numbers, days = points.setdefault(series, ([], []))
+            numbers.append(number)
+            days.append(date.fromisoformat(found[key][0]).toordinal())
+        else:
+            keys, numbers = wanted.setdefault(series, ([], []))
+            keys.append(key)
+            numbers.append(number)
+    dates = [(key, day, source) for key, (day, source) in found.items()]
+    for series, (keys, numbers) in wanted.items():
+        dated_numbers, days = points.get(series, ([], []))
+        numbering = Numbering.of_days(series, np.array(dated_numbers, dtype=np.int64), np.array(days, dtype=np.float64))
+        estimates = numbering.estimate(np.array(numbers, dtype=np.int64))
+        known = ~np.isnan(estimates)
+        keys = [key for key, ok in zip(keys, known.tolist()) if ok]
+        dates.extend(zip(keys, iso_days(estimates[known]), itertools.repeat("estimated")))
+    store.set_dates(db, dates)

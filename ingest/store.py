@@ -209,43 +209,73 @@ def index_for_dates(db: sqlite_utils.Database) -> None:
     db.conn.execute(DATE_PASS_INDEX)
 
 
-def undated_articles(db: sqlite_utils.Database) -> dict[str, tuple[str | None, str | None]]:
-    """id → (published_date, date_source) of the articles whose page gave no date (whatever dated them since)."""
-    return {key: (day, source) for key, day, source in db.conn.execute(
-        "SELECT id, published_date, date_source FROM articles INDEXED BY idx_articles_date_pass "
-        "WHERE date_source IS NOT 'page'")}
-
-
-def dated_articles(db: sqlite_utils.Database) -> dict[str, str]:
-    """id → day of every article with a known (not estimated) day."""
-    return dict(db.conn.execute("SELECT id, published_date FROM articles INDEXED BY idx_articles_date_pass "
-                                "WHERE published_date IS NOT NULL AND date_source IS NOT 'estimated'"))
+# date.toordinal() of a day is SQLite's julianday() of it less this: day ordinals come straight from SQL
+JULIAN_DAY_OF_ORDINAL_ZERO = 1721424.5
+# the ids of a number series (ingest/enrich/dates.py `numbered`: artikel-365771), their series and number, in SQL
+_NUMBERED = ("(id GLOB 'artikel-[0-9]*' OR id GLOB 'beilage-[0-9]*' OR id GLOB 'rlk-[0-9]*') "
+             "AND NOT substr(id, instr(id, '-') + 1) GLOB '*[^0-9]*'")
+_SERIES_AND_NUMBER = "substr(id, 1, instr(id, '-') - 1), CAST(substr(id, instr(id, '-') + 1) AS INTEGER)"
+# what a listing page or a feed says of an article's day: the first day any of them gives
+_LISTED_DAYS = """SELECT article_id, date AS day FROM listing_items WHERE article_id IS NOT NULL AND date IS NOT NULL
+                  UNION ALL
+                  SELECT article_id, listed_date FROM pages WHERE article_id IS NOT NULL AND listed_date IS NOT NULL"""
 
 
 def listed_dates(db: sqlite_utils.Database) -> dict[str, str]:
-    """id → the first day a listing page or a feed gave for the article (edition index, section page, feed item)."""
+    """id → the first day a listing page or a feed gave, for the articles whose page gave no date."""
     return dict(db.conn.execute(
-        """SELECT article_id, min(day) FROM (
-             SELECT article_id, date AS day FROM listing_items WHERE article_id IS NOT NULL AND date IS NOT NULL
-             UNION ALL
-             SELECT article_id, listed_date FROM pages WHERE article_id IS NOT NULL AND listed_date IS NOT NULL)
-           GROUP BY article_id"""))
+        f"""SELECT l.article_id, min(l.day) FROM ({_LISTED_DAYS}) l JOIN articles a ON a.id = l.article_id
+            WHERE a.date_source IS NOT 'page' GROUP BY l.article_id"""))
 
 
-def undated_urls(db: sqlite_utils.Database) -> Iterator[tuple[str, str]]:
-    """(article id, url) for every URL an article the page did not date was seen under (and every alias)."""
-    yield from db.conn.execute("SELECT id, url FROM articles INDEXED BY idx_articles_date_pass "
-                               "WHERE date_source IS NOT 'page' AND url IS NOT NULL UNION "
-                               "SELECT article_id, url FROM aliases WHERE article_id IS NOT NULL")
+def undated_print_urls(db: sqlite_utils.Database) -> Iterator[tuple[str, str]]:
+    """(article id, url) of the articles the page did not date, for each URL (and alias) with `php` in it (an old
+    print address has its day in it), in id and URL order."""
+    yield from db.conn.execute(
+        """SELECT id, url FROM articles INDEXED BY idx_articles_date_pass
+           WHERE date_source IS NOT 'page' AND instr(url, 'php') > 0
+           UNION
+           SELECT al.article_id, al.url FROM aliases al JOIN articles a ON a.id = al.article_id
+           WHERE a.date_source IS NOT 'page' AND instr(al.url, 'php') > 0
+           ORDER BY 1, 2""")
 
 
-def set_dates(db: sqlite_utils.Database, dates: dict[str, tuple[str, str]]) -> None:
-    """id → (day, date_source) for articles the page did not date, (None, None) for no date at all;
-    `published` stays what the page said."""
-    db.conn.executemany(
-        "UPDATE articles SET published_date = ?, published_month = substr(?, 1, 7), "
-        "published_year = CAST(substr(?, 1, 4) AS INTEGER), date_source = ? WHERE id = ?",
-        [(day, day, day, source, key) for key, (day, source) in dates.items()])
+def page_dated_numbers(db: sqlite_utils.Database) -> Iterator[tuple[str, int, float]]:
+    """(series, number, day ordinal) of every numbered article whose page gave its day."""
+    yield from db.conn.execute(
+        f"""SELECT {_SERIES_AND_NUMBER}, julianday(published_date) - {JULIAN_DAY_OF_ORDINAL_ZERO}
+            FROM articles INDEXED BY idx_articles_date_pass
+            WHERE date_source = 'page' AND published_date IS NOT NULL AND {_NUMBERED}
+              AND julianday(published_date) IS NOT NULL""")
+
+
+def undated_numbers(db: sqlite_utils.Database) -> Iterator[tuple[str, str, int]]:
+    """(id, series, number) of every numbered article whose page gave no date."""
+    yield from db.conn.execute(f"SELECT id, {_SERIES_AND_NUMBER} FROM articles INDEXED BY idx_articles_date_pass "
+                               f"WHERE date_source IS NOT 'page' AND {_NUMBERED}")
+
+
+def set_dates(db: sqlite_utils.Database, dates: Iterable[tuple[str, str, str]]) -> None:
+    """(id, day, date_source) for articles the page did not date; every other such article has no date.
+    `published` stays what the page said. Only the rows whose date changes are written: an update re-dates every
+    undated article, and rewriting half a million unchanged rows would cost more than the update itself."""
+    conn = db.conn
+    conn.execute("CREATE TEMP TABLE new_dates (id TEXT PRIMARY KEY, day TEXT, source TEXT)")
+    try:
+        conn.executemany("INSERT OR REPLACE INTO temp.new_dates (id, day, source) VALUES (?, ?, ?)", dates)
+        conn.execute("""UPDATE articles SET published_date = n.day, published_month = substr(n.day, 1, 7),
+                          published_year = CAST(substr(n.day, 1, 4) AS INTEGER), date_source = n.source
+                        FROM temp.new_dates n
+                        WHERE articles.id = n.id AND (articles.published_date IS NOT n.day
+                                                      OR articles.date_source IS NOT n.source)""")
+        conn.execute("""UPDATE articles SET published_date = NULL, published_month = NULL, published_year = NULL,
+                          date_source = NULL
+                        WHERE id IN (SELECT id FROM articles INDEXED BY idx_articles_date_pass
+                                     WHERE date_source IS NOT 'page'
+                                       AND (date_source IS NOT NULL OR published_date IS NOT NULL)
+                                     EXCEPT SELECT id FROM temp.new_dates)""")
+    finally:
+        conn.execute("DROP TABLE temp.new_dates")
 
 
 def date_sources(db: sqlite_utils.Database) -> Counter:

@@ -186,6 +186,25 @@ def test_a_folder_as_recorded_is_not_compared_file_by_file(tmp_path):
     assert plan().gone == [f"items/item-{n}.txt" for n in (0, 1, 2, 3, 9)]
 
 
+def test_a_listing_gone_leaves_no_stale_date(tmp_path):
+    """An article dated by a listing is dated anew when the listing goes: as a rebuild without it dates it, not by
+    the day the listing once gave."""
+    raw, db, fresh = tmp_path / "raw", tmp_path / "archive.db", tmp_path / "fresh.db"
+    first_pages(raw)
+    second_pages(raw)
+    build(raw, db, progress=False, workers=1)
+    listed = sqlite3.connect(db).execute("SELECT count(*) FROM articles WHERE date_source = 'listing'").fetchone()
+    assert listed[0] > 0
+    (raw / "index.html").unlink()
+    (raw / "index.html.meta.json").unlink()
+    build(raw, db, progress=False, workers=1)
+    build(raw, fresh, progress=False, incremental=False, workers=1)
+    dates = "SELECT id, published_date, published_month, published_year, date_source FROM articles ORDER BY id"
+    got, want = sqlite3.connect(db).execute(dates).fetchall(), sqlite3.connect(fresh).execute(dates).fetchall()
+    assert got == want
+    assert "listing" not in {row[-1] for row in got}
+
+
 def test_every_core_gives_the_same_archive(tmp_path):
     raw = tmp_path / "raw"
     first_pages(raw)

@@ -53,14 +53,22 @@ class Numbering:
     @classmethod
     def of(cls, series: str, dated: dict[int, str], anchors: bool = True) -> "Numbering":
         """The dated numbers of a series; with `anchors`, the site's own pairs beyond the archive's ends."""
-        points = {n: date.fromisoformat(day).toordinal() for n, day in dated.items()}
-        site = {n: date.fromisoformat(day).toordinal() for n, day in SITE_ANCHORS.get(series, [])} if anchors else {}
-        if points:  # between the archive's own dated articles, only they count
-            low, high = min(points), max(points)
-            site = {n: day for n, day in site.items() if n < low or n > high}
-        points = site | points
-        numbers = np.array(sorted(points), dtype=np.int64)
-        return cls(numbers, np.array([points[n] for n in numbers], dtype=np.float64))
+        return cls.of_days(series, np.fromiter(dated, dtype=np.int64, count=len(dated)),
+                           np.array([date.fromisoformat(day).toordinal() for day in dated.values()], dtype=np.float64),
+                           anchors)
+
+    @classmethod
+    def of_days(cls, series: str, numbers: np.ndarray, days: np.ndarray, anchors: bool = True) -> "Numbering":
+        """The same from arrays: unique numbers and their day ordinals, in any order."""
+        site = [(n, date.fromisoformat(day).toordinal()) for n, day in SITE_ANCHORS.get(series, [])] if anchors else []
+        if len(numbers):  # between the archive's own dated articles, only they count
+            low, high = numbers.min(), numbers.max()
+            site = [(n, day) for n, day in site if n < low or n > high]
+        if site:
+            numbers = np.concatenate([numbers, np.array([n for n, _ in site], dtype=np.int64)])
+            days = np.concatenate([days, np.array([day for _, day in site], dtype=np.float64)])
+        order = np.argsort(numbers, kind="stable")
+        return cls(np.asarray(numbers, dtype=np.int64)[order], np.asarray(days, dtype=np.float64)[order])
 
     def estimate(self, numbers: np.ndarray, leave_out: bool = False) -> np.ndarray:
         """Day ordinals for `numbers` (NaN where nothing can be said). With `leave_out`, `numbers` are the dated
@@ -118,6 +126,15 @@ def _by_series(dated: dict[str, str]) -> dict[str, dict[int, str]]:
         if (found := numbered(key)) is not None:
             by_series.setdefault(found[0], {})[found[1]] = day
     return by_series
+
+
+_UNIX_EPOCH = date(1970, 1, 1).toordinal()
+
+
+def iso_days(ordinals: np.ndarray) -> list[str]:
+    """Day ordinals (an estimate's fractions rounded half to even, as round() does) → YYYY-MM-DD."""
+    days = np.round(np.asarray(ordinals, dtype=np.float64)).astype(np.int64) - _UNIX_EPOCH
+    return days.astype("datetime64[D]").astype(str).tolist()
 
 
 def estimate_dates(dated: dict[str, str], undated: list[str]) -> dict[str, str]:
