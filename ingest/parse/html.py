@@ -97,6 +97,8 @@ class Page:
     def __init__(self, text: str):
         # bytes with the encoding named: lxml refuses text that opens with an XML declaration naming one
         data = _SOFT_HYPHEN_ENTITY.sub("", text.replace("\u00ad", "")).encode("utf-8", "replace")
+        # libxml2 drops everything after `</html>`: a stray one early in a broken page would take the article along
+        data = _HTML_END.sub(b"", data)
         root = etree.fromstring(data, _PARSER)
         self.root = root if root is not None else etree.fromstring(b"<html></html>", _PARSER)  # comments only
         # libxml2 adds a <body> where the markup has none; a page without one is read whole, its <head> included
@@ -112,6 +114,7 @@ class Page:
 _PARSER = etree.HTMLParser(encoding="utf-8")
 _MARKDOWN = MarkdownConverter(heading_style="ATX", bullets="-", strip=["img"])
 _BODY_TAG = re.compile(rb"<body[\s>/]", re.I)
+_HTML_END = re.compile(rb"</html\s*>", re.I)
 
 
 # --- metadata ---------------------------------------------------------------------------------------------
@@ -869,7 +872,8 @@ def _class_search(el, pattern: re.Pattern) -> bool:
 
 
 def _has_class(name: str) -> str:
-    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+    # the plain contains() first: it is cheap and rules out nearly every element
+    return f"(contains(@class, '{name}') and contains(concat(' ', normalize-space(@class), ' '), ' {name} '))"
 
 
 _CONTENT = etree.XPath(f".//div[{_has_class('content')}]")
