@@ -201,3 +201,23 @@ def test_facets_of_most_rows_share_one_complement():
     other = chosen.copy()  # … and a different array with the same values is worked out anew
     assert fast_table._left_out(other, counts.size) is not again
     assert (fast_table._left_out(other, counts.size) == again).all()
+
+
+def test_facets_of_different_lengths_share_one_complement():
+    # a facet's column is as long as its last row with a value: the section's, the agencies' (a few rows shorter)
+    # and an empty one's (0) are one complement of the page's rows, cut to each length
+    import fast_table
+
+    rng = np.random.default_rng(7)
+    chosen = np.sort(rng.choice(np.arange(1, 1001), size=900, replace=False)).astype(np.int64)
+    sizes = (1001, 998, 0, 1001, 1200, 5)
+    worked_out = []
+    for size in sizes:
+        assert (fast_table._left_out(chosen, size) == np.setdiff1d(np.arange(size), chosen)).all(), size
+        worked_out.append(fast_table._LEFT_OUT[0][2])
+    # worked out for 1001, cut for 998, 0 and 1001 again; worked out anew only for the longer 1200, cut for 5
+    assert worked_out[0] is worked_out[1] is worked_out[2] is worked_out[3]
+    assert worked_out[4] is not worked_out[0] and worked_out[4] is worked_out[5]
+    for size in (1001, 998, 0, 1200):
+        counts = fast_table._encode((rowid, rowid % 3 or None) for rowid in range(1, size))
+        assert (counts.count(chosen) == counts._count(chosen[chosen < counts.size])).all(), size
