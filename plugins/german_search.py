@@ -9,7 +9,7 @@ from typing import NamedTuple
 from datasette import hookimpl
 from markupsafe import Markup, escape
 
-from ingest.enrich.stems import WORD, german_words, stem, whole_words, word_stems
+from ingest.enrich.stems import PARTS_MARK, WORD, german_words, stem, word_stems
 from ingest.store import FTS_COLUMNS, FTS_STEMS_COLUMN, FTS_TABLE
 
 TEXT_COLUMNS = "{" + " ".join(c for c in FTS_COLUMNS if c != FTS_STEMS_COLUMN) + "}"
@@ -248,23 +248,61 @@ def _matched(word: str, rules) -> str | None:
     return None
 
 
+# words remembered per query: more than a page's (50 snippets, 500 titles) and a few pages after it
+TERMS_REMEMBERED = 50_000
+
+
+class _TermOf(dict):
+    """word → the query term it matches, or None, for one query: a word of the ranked search's titles and snippets
+    is stemmed and split once per query, not once per occurrence (its stems and parts cost ~1.5 µs a word, a
+    page of snippets 15,000 words; a dict lookup in C a tenth of that)."""
+
+    def __init__(self, rules):
+        super().__init__()
+        self.rules = rules
+
+    def __missing__(self, word: str) -> str | None:
+        if len(self) >= TERMS_REMEMBERED:  # a long text of rare words: start again rather than grow
+            self.clear()
+        term = self[word] = _matched(word, self.rules)
+        return term
+
+
+@lru_cache(maxsize=256)
+def _term_of(query: str | None) -> _TermOf:
+    return _TermOf(_highlight_rules(query))
+
+
 def german_hits(query: str | None, *texts: str | None) -> int:
     """How many different query terms the texts contain (by stem): the title boost of the ranked search."""
-    rules = _highlight_rules(query)
-    return len({hit for text in texts if text for w in WORD.findall(text) if (hit := _matched(w, rules))})
+    term_of = _term_of(query)
+    hits = {term for text in texts if text for term in map(term_of.__getitem__, WORD.findall(text))}
+    hits.discard(None)
+    return len(hits)
 
 
 def german_whole_hits(query: str | None, search_stems: str | None) -> int:
     """How many different query terms an article has as whole words, not only as a compound's part (its
     search_stems before the parts): the ranked search puts »Streik« above »Warnstreik«."""
-    if search_too_long(query):
+    needles = _whole_needles(query)
+    if not needles or not search_stems:
         return 0
-    whole = f" {whole_words(search_stems)} "
-    hits = 0
+    # the parts follow the one mark at the end: found from there (whole_words() searches from the start, 2 µs a row)
+    cut = search_stems.rfind(PARTS_MARK)
+    whole = f" {search_stems[:cut] if cut >= 0 else search_stems} "
+    return sum(needle in whole for needle in needles)
+
+
+@lru_cache(maxsize=4096)
+def _whole_needles(query: str | None) -> tuple[str, ...]:
+    """What german_whole_hits looks for in the whole words, one per query term (asked once per ranked row)."""
+    if search_too_long(query):
+        return ()
+    needles = []
     for term in _wanted(parse(query)):
         stems = " ".join(stem(w) for w in term.words)
-        hits += (f" {stems}" if term.prefix else f" {stems} ") in whole
-    return hits
+        needles.append(f" {stems}" if term.prefix else f" {stems} ")
+    return tuple(needles)
 
 
 # Markdown that reads as noise in a one-line excerpt: headings, quotes, emphasis, link targets, escapes
@@ -272,24 +310,32 @@ _LINE_MARKUP = re.compile(r"^[ \t]*(?:#{1,6}|>+)[ \t]*", re.M)
 _INLINE_MARKUP = re.compile(r"\\([\\`*_{}\[\]()#+\-.!])|!?\[([^\]]*)\]\([^)]*\)|\*{1,3}|_{2,3}|(?<!\w)_|_(?!\w)|`")
 
 
+# a text without any of these has no markup the two above would take out (most article texts: the search is quicker)
+_MARKUP_CHARACTER = re.compile(r"[\\`*_\[#>]")
+
+
 def without_markdown(text: str) -> str:
     """Markdown as a reader sees it in a line: »**Streik** in [Berlin](https://…)« → »Streik in Berlin«."""
+    if not _MARKUP_CHARACTER.search(text):
+        return text
     return _INLINE_MARKUP.sub(lambda m: m[1] or m[2] or "", _LINE_MARKUP.sub("", text))
 
 
 def german_snippet(query: str | None, *texts: str | None) -> str | None:
     """A window of the first text with a hit, as plain text, the words matched by stem in <mark>; the first
     text's start if none."""
-    rules = _highlight_rules(query)
-    texts = [without_markdown(t) for t in texts if t]
+    term_of = _term_of(query)
+    texts = [t for t in texts if t]
     if not texts:
         return None
     for text in texts:
-        words = list(WORD.finditer(text))
-        hits = [(i, term) for i, w in enumerate(words) if (term := _matched(w.group(), rules))]
+        text = without_markdown(text)  # one text at a time: the teaser only when the body has no hit
+        terms = list(map(term_of.__getitem__, WORD.findall(text)))
+        hits = [(i, term) for i, term in enumerate(terms) if term]
         if hits:
-            return _window(text, words, hits)
-    return _window(texts[0], list(WORD.finditer(texts[0])), [])
+            return _window(text, list(WORD.finditer(text)), hits)
+    first = without_markdown(texts[0])
+    return _window(first, list(WORD.finditer(first)), [])
 
 
 def _window(text: str, words: list, hits: list) -> str:

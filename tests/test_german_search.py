@@ -152,6 +152,45 @@ def test_snippet_is_plain_text_without_markdown():
         "Lage Der <mark>Streik</mark> geht in Berlin weiter, sagt die IG Metall: *alle* Betriebe.")
 
 
+def _word_by_word(query, *texts):
+    """german_hits and german_snippet as they were before a query remembered its words: each word matched anew."""
+    rules = german_search._highlight_rules(query)
+    texts = [german_search.without_markdown(t) for t in texts if t]
+    hits = len({t for text in texts for w in german_search.WORD.findall(text) if (t := german_search._matched(w, rules))})
+    for text in texts:
+        words = list(german_search.WORD.finditer(text))
+        marked = [(i, term) for i, w in enumerate(words) if (term := german_search._matched(w.group(), rules))]
+        if marked:
+            return hits, german_search._window(text, words, marked)
+    return hits, german_search._window(texts[0], list(german_search.WORD.finditer(texts[0])), []) if texts else None
+
+
+def test_remembered_terms_match_as_the_words_themselves(monkeypatch):
+    # each query remembers which term a word matches (a page's titles and snippets look up the same words again):
+    # the same counts and snippets as matching each word anew, also once the memory was full and started again
+    texts = [("Warnstreik im Hafen, Streikende und Krieger",), ("Der Krieg der Kriege: Weltkrieg, kriegen",),
+             ("### Lage\n**Streiks** [hier](https://x.org/a_b) \\*alle\\*",), ("Krieg " * 30,),
+             ("Nichts davon hier.", "Aber der Streik im Teaser"), (None, "")]
+    queries = ["Streik", "Krieges", "Streik Krieg", "krieg*", "Streik NOT Hafen", "Zelensky"]
+    expected = {(query, text): _word_by_word(query, *text) for query in queries for text in texts}
+    for remembered in (german_search.TERMS_REMEMBERED, 3):
+        monkeypatch.setattr(german_search, "TERMS_REMEMBERED", remembered)
+        german_search._term_of.cache_clear()
+        for _ in range(2):  # the second time from memory
+            for (query, text), (hits, snippet) in expected.items():
+                assert german_search.german_hits(query, *(german_search.without_markdown(t) for t in text if t)) \
+                    == hits, (query, text, remembered)
+                assert german_search.german_snippet(query, *text) == snippet, (query, text, remembered)
+        assert len(german_search._term_of("Streik")) <= remembered
+
+
+def test_text_without_markup_characters_is_left_as_it_is():
+    plain = "Der Streik geht weiter, sagt die IG Metall (Frankfurt am Main) – 3,5 % mehr!"
+    assert german_search.without_markdown(plain) is plain
+    for marked in ("**fett**", "_kursiv_", "[Link](https://x.org)", "# Titel", "> Zitat", "`code`", "\\*"):
+        assert german_search.without_markdown(marked) != marked, marked
+
+
 def test_snippet_column_shows_marks_and_escapes_everything_else():
     hostile = '<script>alert(1)</script> <mark>Krieg</mark> <img src=x onerror=alert(2)> &amp; <mark onclick=x>'
     html = german_search.render_cell(hostile, "snippet")
