@@ -54,7 +54,9 @@ class WarcReader:
     (`unresolved()`), so the order in which files are read does not matter.
     """
     root: Path
-    payloads: dict[tuple[str, str], bytes] = field(default_factory=dict)
+    # where each response's payload is, by (url, payload digest): (file, byte offset of the record); a revisit
+    # reads it again from there, so a million pages do not keep a million payloads in memory
+    payloads: dict[tuple[str, str], tuple[Path, int]] = field(default_factory=dict)
     # the day a feed or listing showed a URL: the crawler's metadata records (warc-fields `listed_date`)
     listed: dict[str, str] = field(default_factory=dict)
     # revisits waiting for their response: (path, url, referred url, digest, date)
@@ -91,7 +93,7 @@ class WarcReader:
                     if broken:
                         yield Unreadable(f"{rel}#{_record_name(record) or count}", f"damaged WARC record: {broken[0]}")
                     elif isinstance(page, RawPage):
-                        self._remember(page, record)
+                        self._remember(page, record, path, records.get_record_offset())
                         held.append(page)
                     elif isinstance(page, Unreadable):
                         yield page
@@ -160,15 +162,28 @@ class WarcReader:
             if name.strip() == "listed_date" and url and _DAY.match(day):
                 self.listed[url] = min(day, self.listed.get(url, day))
 
-    def _remember(self, page: RawPage, record) -> None:
+    def _remember(self, page: RawPage, record, path: Path, offset: int) -> None:
         digest = record.rec_headers.get_header("WARC-Payload-Digest")
         if digest:
-            self.payloads.setdefault((page.url, digest), page.data)
+            self.payloads.setdefault((page.url, digest), (path, offset))
+
+    @staticmethod
+    def _payload_at(path: Path, offset: int) -> bytes | None:
+        """The payload of the response record at offset (it was read whole once, so it reads again)."""
+        try:
+            with open(path, "rb") as stream:
+                stream.seek(offset)
+                for record in ArchiveIterator(stream):
+                    return record.content_stream().read()
+        except Exception:  # the file changed or went since it was read
+            return None
+        return None
 
     def unresolved(self) -> Iterator[RawPage | Unreadable]:
         """Revisits, now that every file has been read (most find their response in the same or an earlier file)."""
         for name, url, target, digest, date in self.pending:
-            data = self.payloads.get((target, digest))
+            found = self.payloads.get((target, digest))
+            data = self._payload_at(*found) if found else None
             if data is None:
                 yield Unreadable(name, f"unresolved revisit: no response of {target} with payload "
                                        f"{digest or '(no digest)'} in any WARC file")
