@@ -441,6 +441,7 @@ class Plan:
     unchanged: int = 0
     gone: list[str] = field(default_factory=list)
     as_recorded: set[str] = field(default_factory=set)  # top-level folders not compared file by file (walk())
+    listed: dict[str, str] = field(default_factory=dict)  # url → the day WARC metadata records give it
 
 
 def plan_update(db, root: Path, pool: Workers | None = None) -> Plan:
@@ -565,6 +566,7 @@ def warc_tasks(db, root: Path, files: list[tuple[str, tuple]], fresh: bool, plan
         yield from _warc_task(page, stats[rel], before[rel], touched, plan)
     for records in before.values():
         plan.gone.extend(sorted(records))
+    plan.listed = reader.listed  # a metadata record may give a day to a page of an earlier (or unread) file
 
 
 def _warc_files(root: Path) -> list[Path]:
@@ -656,7 +658,9 @@ def _ingest(db, raw_dir: Path, pool: Workers, fresh: bool, progress: bool) -> Su
     affected |= changes.linked
     places, agencies = _write_articles(db, pool, affected, fresh, progress, summary)
     store.relink_aliases(db, None if fresh else changes.urls | store.alias_urls_of(db, affected))
-    if fresh or affected or summary.pages_parsed or summary.pages_gone:  # else every input of the dates is as it was
+    listed_later = store.set_listed_dates(db, plan.listed)
+    if fresh or affected or listed_later or summary.pages_parsed or summary.pages_gone:
+        # else every input of the dates is as it was
         store.index_for_dates(db)
         date_articles(db)
     record_folders(db, raw_dir, plan)

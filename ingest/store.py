@@ -427,6 +427,22 @@ def set_folder_prints(db: sqlite_utils.Database, prints: dict[str, tuple[str, in
                         [(folder, fingerprint, pages) for folder, (fingerprint, pages) in prints.items()])
 
 
+def set_listed_dates(db: sqlite_utils.Database, listed: dict[str, str]) -> int:
+    """url → the day WARC metadata records give it, onto every page of a WARC file with that URL that has no
+    earlier day (a record may come in a later file than its page); how many pages changed."""
+    if not listed:
+        return 0
+    conn = db.conn
+    conn.execute("CREATE TEMP TABLE listed_urls (url TEXT PRIMARY KEY, day TEXT)")
+    try:
+        conn.executemany("INSERT INTO temp.listed_urls (url, day) VALUES (?, ?)", listed.items())
+        return conn.execute("""UPDATE pages SET listed_date = l.day FROM temp.listed_urls l
+                               WHERE pages.url = l.url AND instr(pages.source_path, '#') > 0
+                                 AND (pages.listed_date IS NULL OR pages.listed_date > l.day)""").rowcount
+    finally:
+        conn.execute("DROP TABLE temp.listed_urls")
+
+
 def page_meta(db: sqlite_utils.Database, path: str) -> tuple:
     """(sha256, url, fetched_at, listed_date) the archive has for a page."""
     return tuple(db.conn.execute("SELECT sha256, url, fetched_at, listed_date FROM pages WHERE source_path = ?",

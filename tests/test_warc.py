@@ -44,7 +44,8 @@ PAGES = [
 ]
 # the day a feed listed a page: in a sidecar, or in the crawler's metadata record right after its response
 LISTED = {f"{JW}/artikel/102.drei.html": "2025-02-11"}
-# … or in a record of its own further on (a feed seen on a later day): warc_pages() has it, the build not yet
+# … or in a record of its own further on (a feed seen on a later day): the build gives it to the page as the
+# loose page's sidecar does
 LISTED_LATER = {f"{JW}/artikel/100.eins.html": "2025-02-10"}
 
 
@@ -58,7 +59,7 @@ def write_loose(raw: Path) -> None:
         path = raw / name
         path.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(fixture, path)
-        meta = {"url": url, "fetched_at": fetched_at, "listed_date": LISTED.get(url)}
+        meta = {"url": url, "fetched_at": fetched_at, "listed_date": (LISTED | LISTED_LATER).get(url)}
         path.with_name(path.name + ".meta.json").write_text(json.dumps(meta))
 
 
