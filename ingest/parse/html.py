@@ -737,7 +737,9 @@ def _credit_of(description: str | None) -> str | None:
 def _strip_text_fields(article: Article) -> None:
     for name, value in vars(article).items():
         if isinstance(value, str):
-            value = _SOFT_HYPHEN.sub("", value).replace("\u00a0", " ").strip()
+            if "\u00ad" in value or "&" in value:  # (most fields have neither)
+                value = _SOFT_HYPHEN.sub("", value)
+            value = value.replace("\u00a0", " ").strip()
             setattr(article, name, value or None if name != "url" else value)
         elif isinstance(value, list) and value and all(isinstance(v, str) for v in value):
             setattr(article, name, _unique(_SOFT_HYPHEN.sub("", v).strip() for v in value))
@@ -754,18 +756,18 @@ def _text(el) -> str:
 
 
 def _strings(el, parts: list[str]) -> None:
-    if el.text:
-        parts.append(el.text)
+    if text := el.text:
+        parts.append(text)
     for child in el:
-        if isinstance(child.tag, str):
-            if child.tag in _INLINE:
+        if (tag := child.tag).__class__ is str:
+            if tag in _INLINE:
                 _strings(child, parts)
             else:
                 parts.append(" ")
                 _strings(child, parts)
                 parts.append(" ")
-        if child.tail:  # a comment's text is not the page's, the text after it is
-            parts.append(child.tail)
+        if tail := child.tail:  # a comment's text is not the page's, the text after it is
+            parts.append(tail)
 
 
 def _unique(values) -> list[str]:
