@@ -22,7 +22,8 @@ from ingest.urls import page_kind_from_url
 SITE = "https://www.jungewelt.de/"
 # soft hyphens break words for search (`Pan-\u00adAfrican`); as entities they would survive parsing as U+00AD
 _SOFT_HYPHEN = re.compile(r"\u00ad|&shy;|&#173;|&#x0*ad;", re.I)
-_SOFT_HYPHEN_ENTITY = re.compile(r"&(?:shy|#173|#x0*ad);", re.I)  # the same, quicker on a whole page
+# the same on a whole page, quicker: the `&` matched exactly lets the search skip ahead
+_SOFT_HYPHEN_ENTITY = re.compile(r"&(?i:shy|#173|#x0*ad);")
 _IMAGE_SRC = re.compile(r"/img/\d+/([^/?#]+\.(?:jpe?g|png|gif|webp))", re.I)
 _CREDIT_PREFIX = re.compile(r"^Fotos?:\s*")
 
@@ -115,7 +116,7 @@ _PARSER = etree.HTMLParser(encoding="utf-8")
 _MARKDOWN = MarkdownConverter(heading_style="ATX", bullets="-", strip=["img"])
 _SOUP = BeautifulSoup("", "html.parser")
 _BODY_TAG = re.compile(rb"<body[\s>/]", re.I)
-_HTML_END = re.compile(rb"</html\s*>", re.I)
+_HTML_END = re.compile(rb"</(?i:html)\s*>")
 
 
 # --- metadata ---------------------------------------------------------------------------------------------
