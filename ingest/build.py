@@ -37,7 +37,7 @@ from ingest.enrich.places import geocode
 from ingest.enrich.stems import NAME_VARIANTS, german_stems
 from ingest.model import Article, ListingPage, PageError
 from ingest.parse import decode_page, parse_page
-from ingest.sources.files import META_SUFFIX, PAGE_SUFFIXES, RawPage, Unreadable, read_page
+from ingest.sources.files import META_SUFFIX, PAGE_SUFFIXES, RawPage, Unreadable, read_file
 from ingest.sources.warc import WARC_SUFFIXES, WarcReader
 from ingest.urls import article_id, canonical_url
 
@@ -105,10 +105,10 @@ def parse_one(page: RawPage, known_authors: frozenset[str]) -> Parsed:
 
 
 def _encode(parsed: Parsed, record: dict | None = None) -> bytes:
-    payload = dict(record or parsed.article.to_dict()) if parsed.article else {
+    payload = (record or parsed.article.to_dict()) if parsed.article else {
         "error": parsed.error, "kind": parsed.kind, "items": parsed.items}
     if parsed.kept_previous:
-        payload["kept_previous"] = parsed.kept_previous
+        payload = {**payload, "kept_previous": parsed.kept_previous}  # (the caller's record stays as it was)
     return zlib.compress(json.dumps(payload, ensure_ascii=False).encode("utf-8"))
 
 
@@ -157,7 +157,8 @@ def page_result(parsed: Parsed, stat: tuple | None, size: int) -> dict:
     items and its ingest_errors row."""
     page, a = parsed.page, parsed.article
     record = a.to_dict() if a else None
-    row = {"source_path": page.path, "sha256": page.sha256, "url": page.url, "fetched_at": page.fetched_at,
+    sha256 = page.sha256
+    row = {"source_path": page.path, "sha256": sha256, "url": page.url, "fetched_at": page.fetched_at,
            "listed_date": page.listed_date, "status": "article" if a else parsed.kind, "record": _encode(parsed, record),
            "bylines": "[]", "second_look": 0}
     if stat:
@@ -171,10 +172,10 @@ def page_result(parsed: Parsed, stat: tuple | None, size: int) -> dict:
                    content_key=_same_article_key(a), bylines=store.json_list(a.authors),
                    second_look=int(not a.authors and a.shape in _SECOND_LOOK_SHAPES))
         if parsed.kept_previous:
-            error = {"source_path": page.path, "sha256": page.sha256, "kind": "kept_previous",
+            error = {"source_path": page.path, "sha256": sha256, "kind": "kept_previous",
                      "reason": parsed.kept_previous, "size": size}
     else:
-        error = {"source_path": page.path, "sha256": page.sha256, "kind": parsed.kind,
+        error = {"source_path": page.path, "sha256": sha256, "kind": parsed.kind,
                  "reason": parsed.error or "unknown", "size": size}
     return {"path": page.path, "page": row, "items": listing_items(parsed), "error": error}
 
@@ -197,7 +198,7 @@ def _read_and_parse(_shared, task: tuple) -> dict:
         return result
     if page is None:
         try:
-            page = read_page(_ROOT, _ROOT / rel)
+            page = read_file(_ROOT, rel)
         except OSError as err:
             page = RawPage(path=rel, data=b"")
             result = page_result(Parsed(page, error=f"unreadable: {err}", kind="error"), stat, 0)
@@ -221,7 +222,7 @@ def _look_again(seen: tuple[frozenset[str], frozenset[str] | None], task: tuple)
     rel, data, url, fetched_at, listed_date, stat = task
     if data is None:
         try:
-            page = read_page(_ROOT, _ROOT / rel)
+            page = read_file(_ROOT, rel)
         except OSError:
             return None
     else:
@@ -268,17 +269,20 @@ def article_row(key: str, a: Article, source_path: str, sha256: str) -> dict:
     # the page's date: when it went online, else the printed edition's day (an HTML page's <meta name="date">)
     day = a.published_date or a.print_edition_date
     month = a.published_month or (a.print_edition_date or "")[:7] or None
+    # most of these lists are empty: "[]" without making a JSON encoder
+    authors, agencies, topics, disagreements = (store.json_list(values) if values else "[]"
+                                                for values in (a.authors, a.agencies, a.topics, a.disagreements))
     return {
         "id": key, "url": canonical_url(a.url) if a.url else None, "title": a.title, "kicker": a.kicker,
         "teaser": a.teaser, "published": a.published, "published_date": day,
         "published_month": month, "published_year": int(month[:4]) if month else None,
         "date_source": "page" if month else None,
         "print_edition_date": a.print_edition_date, "print_page": a.print_page, "section": a.section,
-        "page_kind": a.page_kind, "authors": store.json_list(a.authors), "author_place": a.author_place,
+        "page_kind": a.page_kind, "authors": authors, "author_place": a.author_place,
         "dateline": a.dateline, "place_id": place["geonameid"] if place else None,
         "latitude": place["latitude"] if place else None, "longitude": place["longitude"] if place else None,
-        "agencies": store.json_list(a.agencies), "image": a.image, "image_credit": a.image_credit,
-        "caption": a.caption, "topics": store.json_list(a.topics), "disagreements": store.json_list(a.disagreements),
+        "agencies": agencies, "image": a.image, "image_credit": a.image_credit,
+        "caption": a.caption, "topics": topics, "disagreements": disagreements,
         "body_markdown": a.body_markdown, "paywalled": None if a.paywalled is None else int(a.paywalled),
         "article_length": a.article_length, "word_count": a.word_count, "shape": a.shape,
         "source_path": source_path, "sha256": sha256,

@@ -49,7 +49,10 @@ class Article:
     disagreements: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        # what dataclasses.asdict gives (fields in order, lists copied), without its recursive deep copy: every
+        # page's record passes through here, and the fields hold only strings, numbers and lists of strings
+        values = self.__dict__
+        return {name: list(values[name]) if type(values[name]) is list else values[name] for name in _FIELDS}
 
     @property
     def published_date(self) -> str | None:
@@ -67,6 +70,9 @@ class Article:
         from ingest.urls import article_id
 
         return article_id(self.url) if self.url else None
+
+
+_FIELDS = tuple(f.name for f in dataclasses.fields(Article))
 
 
 def count_words(text: str | None) -> int:

