@@ -184,8 +184,15 @@ _ROOT = Path(".")
 
 
 def _init_worker(root: str) -> None:
+    """Runs in the building process when its Workers are made, and again in each worker it forks: the word list and
+    the gazetteer load here, before the fork, so the workers share them instead of each loading its own (half a
+    second and 90 MB a process; in the forked workers they are loaded already)."""
     global _ROOT
     _ROOT = Path(root)
+    from ingest.enrich import places, stems
+
+    stems.load_word_list()
+    places.load_gazetteer()
 
 
 def _read_and_parse(_shared, task: tuple) -> dict:

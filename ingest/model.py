@@ -56,7 +56,7 @@ class Article:
 
     @property
     def published_date(self) -> str | None:
-        if self.published and re.match(r"\d{4}-\d{2}-\d{2}", self.published):
+        if self.published and _DAY.match(self.published):
             return self.published[:10]
         return None
 
@@ -73,9 +73,11 @@ class Article:
 
 
 _FIELDS = tuple(f.name for f in dataclasses.fields(Article))
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_WORD = re.compile(r"\w[\w'’.-]*")
 
 
 def count_words(text: str | None) -> int:
     if not text:
         return 0
-    return len(re.findall(r"\w[\w'’.-]*", text))
+    return len(_WORD.findall(text))

