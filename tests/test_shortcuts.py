@@ -60,6 +60,17 @@ def test_german_stems_by_pieces_is_word_by_word(texts):
     assert stems.german_stems(*texts) == _stems_word_by_word(*texts)  # from the caches, too
 
 
+def test_text_pieces_kept_are_bounded():
+    pieces = stems._TokenStems()
+    pieces.SIZE = 4
+    for token in ["Warnstreik,", "der", "–", "»Mieter«", "US-Präsident", "Krieg.", "Kriege"]:
+        assert pieces[token] == " ".join(stems._word_indexed(word) for word in stems.WORD.findall(token))
+        assert len(pieces) <= 5
+    assert "Kriege" in pieces and "Warnstreik," not in pieces  # the first added went first
+    pieces.cache_clear()
+    assert not pieces
+
+
 def test_feminine_plural_has_the_parts_of_its_noun_only():
     assert stems.word_stems("Wählerinnen") == stems.word_stems("Wählerin") == ("wahl", ())
     assert stems.word_stems("Arbeiterinnen")[1] == stems.word_stems("Arbeiterin")[1] == ("arbeit",)

@@ -444,7 +444,7 @@ class _TokenStems(dict):
         value = self[token] = " ".join(map(_word_indexed, WORD.findall(token)))
         if len(self) > self.SIZE:
             for oldest in list(islice(self, self.SIZE // 2)):
-                del self[oldest]
+                self.pop(oldest, None)
         return value
 
     def cache_clear(self) -> None:
