@@ -59,3 +59,15 @@ def test_arbitrary_text(text):
         parse_page(text.encode("utf-8", "surrogatepass"))
     except PageError:
         pass
+
+
+def test_control_characters_in_html_never_escape_as_value_errors():
+    """A control character XML forbids, anywhere in an HTML page (hypothesis found `\\xc2\\x80\\x01`): the page still
+    parses or fails with a PageError, never with lxml's ValueError."""
+    raw = (ROOT / "fixtures" / "pages" / "html" / "article.html").read_bytes()
+    for at in range(len(b"<!DOCTYPE html>"), len(raw), 97):  # (before it, the page is no HTML page)
+        try:
+            article = parse_page(raw[:at] + b"\xc2\x80\x01" + raw[at:])
+        except PageError:
+            continue
+        assert "\x01" not in (article.body_markdown or "") + (article.title or "")

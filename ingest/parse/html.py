@@ -97,7 +97,8 @@ class Page:
 
     def __init__(self, text: str):
         # bytes with the encoding named: lxml refuses text that opens with an XML declaration naming one
-        data = _SOFT_HYPHEN_ENTITY.sub("", text.replace("\u00ad", "")).encode("utf-8", "replace")
+        # and without the control characters XML forbids: lxml refuses to set a text holding one (a _drop())
+        data = _NOT_XML.sub("", _SOFT_HYPHEN_ENTITY.sub("", text.replace("\u00ad", ""))).encode("utf-8", "replace")
         # libxml2 drops everything after `</html>`: a stray one early in a broken page would take the article along
         data = _HTML_END.sub(b"", data)
         root = etree.fromstring(data, _PARSER)
@@ -111,6 +112,7 @@ class Page:
         return _first(self.root.find(".//main"), self.body, self.root)
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # lxml.etree's own elements: lxml.html's element classes cost a Python call for every element touched
 _PARSER = etree.HTMLParser(encoding="utf-8")
 _MARKDOWN = MarkdownConverter(heading_style="ATX", bullets="-", strip=["img"])
