@@ -282,10 +282,15 @@ async def table_timeline(datasette, request, database: str, table: str) -> Timel
                     urls, selected)
 
 
-def search_url(datasette, request, database: str, table: str, search: str, column: str | None = None,
-               period: str | None = None) -> str:
+def search_url(table_url: str, search: str, column: str | None = None, period: str | None = None) -> str:
+    """The articles page of a search, filtered to a period; `table_url` is the table's absolute URL (table_url()):
+    joined with the request's URL once per page, not for each of its bars (~25 µs each)."""
     args = [("_search", search)] + ([(column, period)] if column else [])
-    return datasette.absolute_url(request, datasette.urls.table(database, table) + "?" + urllib.parse.urlencode(args))
+    return table_url + "?" + urllib.parse.urlencode(args)
+
+
+def table_url(datasette, request, database: str, table: str) -> str:
+    return datasette.absolute_url(request, datasette.urls.table(database, table))
 
 
 async def search_timeline(datasette, request, search: str, database: str = DATABASE,
@@ -300,8 +305,8 @@ async def search_timeline(datasette, request, search: str, database: str = DATAB
     unit, axis, totals = await periods(datasette, database, table, [counted])
     column = filter_for(unit)
     periods_ = bars(unit, axis, counted, totals)
-    urls = [search_url(datasette, request, database, table, search, column, b.period) if b.count else None
-            for b in periods_]
+    base = table_url(datasette, request, database, table)
+    urls = [search_url(base, search, column, b.period) if b.count else None for b in periods_]
     return Timeline(search, unit, periods_, counted.matching, counted.undated, request.args.get("_timeline") == SHARE,
                     urls, [False] * len(periods_))
 
@@ -433,13 +438,14 @@ async def compare(datasette, request, searches: list[str]) -> dict:
                                        counted if few_years else [c._replace(months=None) for c in counted])
     column = filter_for(unit)
     result.update(unit=unit, periods=axis, articles=[totals.get(p, 0) for p in axis])
+    base = table_url(datasette, request, DATABASE, TABLE)
     for search, c in zip(searches, counted):
         result["series"].append({
             "search": search, "matching": c.matching, "undated": c.undated,
-            "url": search_url(datasette, request, DATABASE, TABLE, search),
+            "url": search_url(base, search),
             "periods": [{"period": b.period, "count": b.count, "estimated": b.estimated, "articles": b.articles,
                          "share": round(b.share, 6),
-                         "url": search_url(datasette, request, DATABASE, TABLE, search, column, b.period)}
+                         "url": search_url(base, search, column, b.period)}
                         for b in bars(unit, axis, c, totals)]})
     return result
 

@@ -225,3 +225,27 @@ def test_a_mutable_file_is_counted_by_sql(archive, tmp_path):
         assert periods(timeline) == per_year and timeline["undated"] == undated
     finally:
         served.stop()
+
+
+@pytest.mark.parametrize("settings", [{}, {"base_url": "/jw/"}, {"force_https_urls": True}])
+def test_bar_links_are_datasettes_own_urls(settings):
+    # a page joins the table's URL with the request's once, and each bar adds its search and period to it: the
+    # same URL as Datasette's absolute_url of the whole path, under a base_url and with https forced as well
+    import asyncio
+    from urllib.parse import urlencode
+
+    from datasette.app import Datasette
+    from datasette.utils.asgi import Request
+
+    import timeline
+
+    datasette = Datasette(settings=settings)
+    datasette.add_memory_database("archive")
+    asyncio.run(datasette.invoke_startup())
+    request = Request.fake("/archive/search?q=Streik%20Hafen")
+    base = timeline.table_url(datasette, request, "archive", "articles")
+    for search, column, period in [("Streik Hafen", None, None), ("Streik", "published_year", "2019"),
+                                   ("»Krieg« & Co/2", "published_month", "2019-03")]:
+        args = [("_search", search)] + ([(column, period)] if column else [])
+        expected = datasette.absolute_url(request, datasette.urls.table("archive", "articles") + "?" + urlencode(args))
+        assert timeline.search_url(base, search, column, period) == expected
