@@ -676,7 +676,7 @@ def _ingest(db, raw_dir: Path, pool: Workers, fresh: bool, progress: bool) -> Su
         date_articles(db)
     record_folders(db, raw_dir, plan)
     if fresh:
-        store.finish(db, places, agencies, NAME_VARIANTS)
+        store.finish(db, places, agencies, NAME_VARIANTS, fts_filled=True)
     _summarise(db, summary)
     return summary
 
@@ -836,7 +836,9 @@ def _write_articles(db, pool: Workers, ids: set[str], fresh: bool, progress: boo
                 yield row
 
         rows = pool.map(_render, None, store.article_sources(db, None), chunk=32)
-        store.insert_articles(db, noted(tqdm(rows, desc="writing articles", unit="article", disable=not progress)))
+        store.start_fts(db)  # filled as the rows come: the writer indexes while the workers render
+        store.insert_articles(db, noted(tqdm(rows, desc="writing articles", unit="article", disable=not progress)),
+                              index=True)
         summary.articles_changed = store.counts(db)["articles"]
         return places, agencies
     gone = store.articles_without_pages(db, ids)

@@ -123,20 +123,42 @@ def create_schema(db: sqlite_utils.Database) -> None:
     db["page_folders"].create({"folder": str, "fingerprint": str, "pages": int}, pk="folder", if_not_exists=True)
 
 
-def insert_articles(db: sqlite_utils.Database, rows: Iterable[dict], batch_size: int = 2000) -> None:
+def insert_articles(db: sqlite_utils.Database, rows: Iterable[dict], batch_size: int = 2000,
+                    index: bool = False) -> None:
+    """New rows into a fresh archive; with `index`, each batch into the full-text table start_fts made too, so the
+    index is built while the rows come (in a build, while the workers still render the next ones)."""
     # one prepared statement for every row: at a million articles sqlite-utils' per-batch SQL building and
     # type checks cost more than SQLite itself (bench/README.md); rows carry every column of ARTICLE_COLUMNS
     columns = list(ARTICLE_COLUMNS)
     sql = (f"INSERT OR REPLACE INTO articles ({', '.join(columns)}) "
            f"VALUES ({', '.join('?' * len(columns))})")
+    conn, fts = db.conn, FTS_TABLE
+    indexed = conn.execute("SELECT coalesce(max(rowid), 0) FROM articles").fetchone()[0]
     batch = []
+
+    def write():
+        nonlocal indexed
+        conn.executemany(sql, batch)
+        batch.clear()
+        if index:  # the rows just written have the highest rowids
+            conn.execute(f"INSERT INTO [{fts}] (rowid, {_FTS_VALUES}) SELECT rowid, {_FTS_VALUES} FROM articles "
+                         "WHERE rowid > ?", [indexed])
+            indexed = conn.execute("SELECT max(rowid) FROM articles").fetchone()[0]
+
     for row in rows:
         batch.append(tuple(row.get(column) for column in columns))
         if len(batch) >= batch_size:
-            db.conn.executemany(sql, batch)
-            batch.clear()
+            write()
     if batch:
-        db.conn.executemany(sql, batch)
+        write()
+
+
+def start_fts(db: sqlite_utils.Database) -> None:
+    """The full-text table of a fresh archive, empty and set for filling in bulk (insert_articles(index=True))."""
+    conn, fts = db.conn, FTS_TABLE
+    conn.execute(f"CREATE VIRTUAL TABLE [{fts}] USING FTS5 ({_FTS_VALUES}, tokenize='{FTS_TOKENIZE}', content=[articles])")
+    conn.execute(f"INSERT INTO [{fts}] ([{fts}], rank) VALUES ('hashsize', {FTS_BUILD_HASHSIZE})")
+    conn.execute(f"INSERT INTO [{fts}] ([{fts}], rank) VALUES ('automerge', 0)")
 
 
 def _read_archive(path: str | Path, read, empty):
@@ -162,8 +184,9 @@ def known_authors(path: str | Path) -> frozenset[str]:
 
 
 def finish(db: sqlite_utils.Database, places: dict[int, dict], agencies: dict[str, tuple[str, str]],
-           name_variants: dict[str, str] | None = None) -> None:
-    """Lookup tables, many-to-many tables, FTS and indexes, once every article is in."""
+           name_variants: dict[str, str] | None = None, fts_filled: bool = False) -> None:
+    """Lookup tables, many-to-many tables, FTS (`fts_filled`: as insert_articles(index=True) filled it) and
+    indexes, once every article is in."""
     conn = db.conn
     conn.execute("DELETE FROM name_variants")
     db["name_variants"].insert_all(
@@ -189,9 +212,9 @@ def finish(db: sqlite_utils.Database, places: dict[int, dict], agencies: dict[st
                     SELECT articles.id, je.value, je.key FROM articles, json_each(articles.topics) je""")
     conn.execute("INSERT INTO topics (name, articles) SELECT topic, count(*) FROM article_topics GROUP BY topic")
     conn.commit()
-    if "articles_fts" in db.table_names():
+    if "articles_fts" in db.table_names() and not fts_filled:
         db["articles"].disable_fts()
-    fill_fts(db)
+    fill_fts(db, fts_filled)
     for columns in FACET_INDEXES:
         db["articles"].create_index(columns, if_not_exists=True)
     for name, expression in EXPRESSION_INDEXES.items():
@@ -296,14 +319,17 @@ FTS_BUILD_HASHSIZE = 256 * 2**20
 FTS_DEFAULT_HASHSIZE, FTS_DEFAULT_AUTOMERGE = 2**20, 4
 
 
-def fill_fts(db: sqlite_utils.Database) -> None:
-    """The same table as sqlite-utils' enable_fts(FTS_COLUMNS, tokenize=FTS_TOKENIZE), filled in bulk."""
+def fill_fts(db: sqlite_utils.Database, filled: bool = False) -> None:
+    """The same table as sqlite-utils' enable_fts(FTS_COLUMNS, tokenize=FTS_TOKENIZE), filled in bulk; `filled`:
+    start_fts made it and insert_articles(index=True) filled it, so it is only merged into one segment."""
     conn, fts = db.conn, FTS_TABLE
-    columns = ", ".join(f"[{column}]" for column in FTS_COLUMNS)
-    conn.execute(f"CREATE VIRTUAL TABLE [{fts}] USING FTS5 ({columns}, tokenize='{FTS_TOKENIZE}', content=[articles])")
-    conn.execute(f"INSERT INTO [{fts}] ([{fts}], rank) VALUES ('hashsize', {FTS_BUILD_HASHSIZE})")
-    conn.execute(f"INSERT INTO [{fts}] ([{fts}], rank) VALUES ('automerge', 0)")
-    conn.execute(f"INSERT INTO [{fts}] (rowid, {columns}) SELECT rowid, {columns} FROM articles")
+    articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    if filled and conn.execute(f"SELECT count(*) FROM [{fts}_docsize]").fetchone()[0] != articles:
+        db["articles"].disable_fts()  # a row replaced after it was indexed (an id twice): index every row anew
+        filled = False
+    if not filled:
+        start_fts(db)
+        conn.execute(f"INSERT INTO [{fts}] (rowid, {_FTS_VALUES}) SELECT rowid, {_FTS_VALUES} FROM articles")
     conn.execute(f"INSERT INTO [{fts}] ([{fts}]) VALUES ('optimize')")
     conn.execute(f"INSERT INTO [{fts}] ([{fts}], rank) VALUES ('hashsize', {FTS_DEFAULT_HASHSIZE})")
     conn.execute(f"INSERT INTO [{fts}] ([{fts}], rank) VALUES ('automerge', {FTS_DEFAULT_AUTOMERGE})")
