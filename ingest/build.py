@@ -234,13 +234,14 @@ def _look_again(seen: tuple[frozenset[str], frozenset[str] | None], task: tuple)
             return None
     else:
         page = RawPage(rel, zlib.decompress(data), url, fetched_at, listed_date)
-    if changed is not None:
-        try:
-            text = decode_page(page.data)
-        except PageError:
-            return None
-        if not any(name in text for name in changed):
-            return None
+    try:
+        text = decode_page(page.data)
+    except PageError:
+        return None
+    # the parser takes a known name only where the page holds it, from a word's start: a page without any of the
+    # names reads as it did (for most compact pages of a build, a parse saved)
+    if not _holds_any(text, names if changed is None else changed):
+        return None
     again = parse_one(page, names)
     if not (again.article and again.article.authors):
         if changed is None:
@@ -249,6 +250,35 @@ def _look_again(seen: tuple[frozenset[str], frozenset[str] | None], task: tuple)
     result = page_result(again, stat, len(page.data))
     result["page"].update(bylines="[]", second_look=1)  # its own bylines stay none: the names came from others
     return result
+
+
+_WORD_START = re.compile(r"(?<!\w)\w")
+_NAME_INDEX: dict = {}
+
+
+def _holds_any(text: str, names: frozenset[str]) -> bool:
+    """Whether any of the names stands in the text from a word's start, whitespace taken as the text parser takes
+    it (no-break spaces, soft hyphens, runs of spaces); True whenever that cannot be told cheaply."""
+    if (index := _NAME_INDEX.get(id(names))) is None or index[0] is not names:
+        by_start: dict[str, list[str]] = {}
+        for name in names:
+            name = " ".join(name.split())
+            if len(name) < 2 or not _WORD_START.match(name):
+                by_start = None  # a name the index cannot find: every page is read again
+                break
+            by_start.setdefault(name[:2], []).append(name)
+        _NAME_INDEX.clear()  # one set of names at a time (a build's)
+        index = _NAME_INDEX[id(names)] = (names, by_start)
+    by_start = index[1]
+    if by_start is None:
+        return True
+    text = " ".join(text.replace("\u00a0", " ").replace("\u00ad", "").split())
+    for m in _WORD_START.finditer(text):
+        at = m.start()
+        for name in by_start.get(text[at:at + 2], ()):
+            if text.startswith(name, at):
+                return True
+    return False
 
 
 def _render(_shared, task: tuple) -> dict:
