@@ -19,7 +19,10 @@ import itertools
 import json
 import multiprocessing
 import os
+import pickle
 import re
+import shutil
+import tempfile
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -354,8 +357,10 @@ class Workers:
         self.pool = None
         _init_worker(str(root))
 
-    def map(self, function: Callable, shared, tasks: Iterable, chunk: int = 64, size: int | None = None) -> Iterator:
-        """Results of function(shared, task) in task order; `size`, when known, lets a small job run here."""
+    def map(self, function: Callable, shared, tasks: Iterable, chunk: int = 64, size: int | None = None,
+            ahead: int = 4) -> Iterator:
+        """Results of function(shared, task) in task order; `size`, when known, lets a small job run here; at most
+        `ahead` chunks per worker wait in flight."""
         if self.count == 1 or (size is not None and size < self.INLINE_BELOW):
             for task in tasks:
                 yield function(shared, task)
@@ -368,7 +373,7 @@ class Workers:
             if len(batch) >= chunk:
                 pending.append(self.pool.apply_async(_run_chunk, ((function, shared, batch),)))
                 batch = []
-                while len(pending) > 4 * self.count:
+                while len(pending) > ahead * self.count:
                     yield from pending.pop(0).get()
         if batch:
             pending.append(self.pool.apply_async(_run_chunk, ((function, shared, batch),)))
@@ -581,46 +586,103 @@ def record_folders(db, root: Path, plan: Plan) -> None:
     store.set_folder_prints(db, prints, keep=plan.as_recorded)
 
 
-def warc_tasks(db, root: Path, files: list[tuple[str, tuple]], fresh: bool, plan: Plan,
-               touched: list) -> Iterator[tuple]:
-    """Tasks for the records of new or changed WARC files: a record the archive has (its id is in the path) is not
-    parsed again; records of a changed file that are gone, go."""
+def _warc_results(db, root: Path, pool: Workers, plan: Plan, fresh: bool, progress_size: int | None) -> Iterator[dict]:
+    """Page results of the records of new or changed WARC files, each file read and its records parsed by a worker:
+    a record the archive has (its id is in the path) is not parsed again; records of a changed file that are gone,
+    go. Revisits are resolved here once every file was read (a revisit may refer to a response in another file)."""
+    files = plan.warc_files
     if not files:
         return
-    reader = WarcReader(root)
-    before: dict[str, set] = {}  # what the archive has of each file: its records, its own error row if damaged
-    for rel, stat in files:
-        before[rel] = set() if fresh else set(store.warc_file_pages(db, rel)) | {rel}
-        for page in reader.read(root / rel):
-            yield from _warc_task(page, stat, before[rel], touched, plan)
-    if any(reader.payloads.get((target, digest)) is None for _n, _u, target, digest, _d in reader.pending):
+    before = {rel: set() if fresh else set(store.warc_file_pages(db, rel)) | {rel} for rel, _stat in files}
+    stats = dict(files)
+    payloads: dict = {}
+    pending: list = []
+    known: set[str] = set()  # revisits the archive has already
+    listed: dict[str, str] = {}
+    spool = Path(tempfile.mkdtemp(prefix="jw-warc-"))  # each file's results, written by its worker as it goes
+    try:
+        for found in pool.map(_read_warc_file, spool, ((rel, stat, before[rel]) for rel, stat in files), chunk=1,
+                              size=progress_size, ahead=1):
+            yield from _spooled(found["results"])
+            _absorb(found, payloads, pending, known, listed, before)
+    finally:
+        shutil.rmtree(spool, ignore_errors=True)
+    yield from _resolve_revisits(root, pool, plan, stats, before, payloads, pending, known, listed)
+
+
+def _spooled(path: str) -> Iterator[dict]:
+    """The results a worker wrote, one pickle after another; the file goes once read."""
+    with open(path, "rb") as stream:
+        while True:
+            try:
+                yield pickle.load(stream)
+            except EOFError:
+                break
+    os.unlink(path)
+
+
+def _absorb(found: dict, payloads: dict, pending: list, known: set, listed: dict, before: dict) -> None:
+    """What one file's worker saw, merged with what the others saw (the first response of a payload wins)."""
+    for key, where in found["payloads"].items():
+        payloads.setdefault(key, where)
+    pending.extend(found["pending"])
+    known |= found["known"]
+    for url, day in found["listed"].items():
+        listed[url] = min(day, listed.get(url, day))
+    before[found["file"]] = found["left"]
+
+
+def _resolve_revisits(root: Path, pool: Workers, plan: Plan, stats: dict, before: dict, payloads: dict,
+                      pending: list, known: set, listed: dict) -> Iterator[dict]:
+    reader = WarcReader(root, payloads, listed, pending)
+    if any(payloads.get((target, digest)) is None for _n, _u, target, digest, _d in pending):
         # a revisit refers to a response in a file this update did not read: read the others for their payloads
-        read, waiting = {rel for rel, _ in files}, len(reader.pending)
+        read, waiting = set(stats), len(pending)
         for path in _warc_files(root):
             if path.relative_to(root).as_posix() not in read:
                 for _page in reader.read(path):
                     pass
         del reader.pending[waiting:]  # the other files' own revisits are in the archive already
-    stats = {rel: stat for rel, stat in files}
+    revisits = []
     for page in reader.unresolved():  # revisits, once every file was read
         rel = page.path.split("#", 1)[0]
-        yield from _warc_task(page, stats[rel], before[rel], touched, plan)
+        before[rel].discard(page.path)
+        if isinstance(page, RawPage) and page.path in known:  # a record's id names the same bytes for ever
+            yield {"path": page.path, "touched": stats[rel]}
+        else:
+            revisits.append((page.path, page, stats[rel], None))
+    yield from pool.map(_read_and_parse, None, revisits, size=len(revisits))
     for records in before.values():
         plan.gone.extend(sorted(records))
     plan.listed = reader.listed  # a metadata record may give a day to a page of an earlier (or unread) file
 
 
+def _read_warc_file(spool: Path, task: tuple[str, tuple, set]) -> dict:
+    """One WARC file read and its pages parsed (runs in a worker): its page results, written to a file in `spool`
+    as they come (a crawler's 1 GB file holds ~150,000 pages), what revisits wait for, the responses' payload
+    locations and listed days (the writer resolves revisits across files)."""
+    rel, stat, before = task
+    reader = WarcReader(_ROOT)
+    known = set()
+    descriptor, results = tempfile.mkstemp(dir=spool, suffix=".pickle")
+    with os.fdopen(descriptor, "wb") as out:
+        for page in reader.read(_ROOT / rel):
+            if isinstance(page, RawPage) and page.path in before:  # a record's id names the same bytes for ever
+                result = {"path": page.path, "touched": stat}
+            else:
+                result = _read_and_parse(None, (page.path, page, stat, None))
+            pickle.dump(result, out, protocol=pickle.HIGHEST_PROTOCOL)
+            before.discard(page.path)
+    for revisit in reader.pending:
+        if revisit[0] in before:
+            known.add(revisit[0])
+            before.discard(revisit[0])
+    return {"file": rel, "results": results, "payloads": reader.payloads, "pending": reader.pending,
+            "known": known, "listed": reader.listed, "left": before}
+
+
 def _warc_files(root: Path) -> list[Path]:
     return [root / rel for rel, _stat, warc in walk(root) if warc]
-
-
-def _warc_task(page, stat, before: set, touched: list, plan: Plan) -> Iterator[tuple]:
-    if isinstance(page, RawPage) and page.path in before:  # a record's id names the same bytes for ever
-        before.discard(page.path)
-        touched.append((*stat, page.path))
-        return
-    before.discard(page.path)
-    yield (page.path, page, stat, None)
 
 
 # --- the build ---------------------------------------------------------------------------------------------------
@@ -666,14 +728,15 @@ def _ingest(db, raw_dir: Path, pool: Workers, fresh: bool, progress: bool) -> Su
     names_before = None if fresh else store.bylines(db)
     plan = plan_fresh(raw_dir) if fresh else plan_update(db, raw_dir, pool)
     touched: list = []
-    tasks = _chain(plan.loose, warc_tasks(db, raw_dir, plan.warc_files, fresh, plan, touched))
     # how many, when the plan knows it: an update's changed files (a WARC file may hold thousands of records)
     size = None if fresh else len(plan.loose) + Workers.INLINE_BELOW * len(plan.warc_files)
+    results = _chain(pool.map(_read_and_parse, None, plan.loose, size=size),
+                     _warc_results(db, raw_dir, pool, plan, fresh, size))
     versions: list[dict] = []
     batch: list[dict] = []
     written: set[str] = set()
     bar = tqdm(desc="reading pages", unit="page", disable=not progress)
-    for result in pool.map(_read_and_parse, None, tasks, size=size):
+    for result in results:
         bar.update(1)
         if "touched" in result:
             touched.append((*result["touched"], result["path"]))

@@ -319,3 +319,24 @@ def test_a_second_look_is_skipped_only_for_pages_without_the_names():
     assert not _holds_any("Streik beendet\nGenua. Die Hafenarbeiter haben ihren Streik beendet.", names)
     assert not _holds_any("Die MeLisa DeLuca-Werft", names) and not _holds_any("Lisa De Luca", names)
     assert _holds_any("kein Name hier", frozenset({"»Anonym«"}))  # a name the index cannot find: read again
+
+
+def test_warc_files_read_by_workers_give_the_archive_one_process_gives(tmp_path):
+    """Each WARC file read by a worker (its results spooled to a file, revisits resolved across files by the
+    writer) gives the tables one process reading every file gives; the spool is gone afterwards."""
+    import tempfile
+
+    raw = tmp_path / "raw"
+    for f in range(4):
+        warc(raw / f"crawl-{f}.warc.gz", [("response", f"{ART}{486300 + 10 * f + n}.meldung.html", html_item(10 * f + n),
+                                           "2026-05-01T10:00:00Z") for n in range(5)])
+    # a later file's revisit of an earlier file's response, and one of its own file's
+    warc(raw / "crawl-9.warc.gz", [("revisit", f"{ART}486301.meldung.html", html_item(1), "2026-05-05T10:00:00Z"),
+                                   ("response", f"{ART}486399.meldung.html", html_item(99), "2026-05-05T10:00:00Z"),
+                                   ("revisit", f"{ART}486399.meldung.html", html_item(99), "2026-05-06T10:00:00Z")])
+    spools = set(Path(tempfile.gettempdir()).glob("jw-warc-*"))
+    one = build(raw, tmp_path / "one.db", progress=False, workers=1)
+    two = build(raw, tmp_path / "two.db", progress=False, workers=2)
+    assert one.pages_read == two.pages_read == 23 and not one.rejected
+    assert tables(tmp_path / "one.db") == tables(tmp_path / "two.db")
+    assert set(Path(tempfile.gettempdir()).glob("jw-warc-*")) == spools
