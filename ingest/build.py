@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import itertools
 import json
 import multiprocessing
 import os
@@ -30,12 +29,11 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-import numpy as np
 from tqdm import tqdm
 
 from ingest import store
 from ingest.enrich.agencies import agency_name
-from ingest.enrich.dates import Numbering, date_from_url, iso_days
+from ingest.enrich.dates import date_from_url, estimated
 from ingest.enrich.places import geocode
 from ingest.enrich.stems import NAME_VARIANTS, german_stems
 from ingest.model import Article, ListingPage, PageError
@@ -997,11 +995,5 @@ def date_articles(db) -> None:
             keys.append(key)
             numbers.append(number)
     dates = [(key, day, source) for key, (day, source) in found.items()]
-    for series, (keys, numbers) in wanted.items():
-        dated_numbers, days = points.get(series, ([], []))
-        numbering = Numbering.of_days(series, np.array(dated_numbers, dtype=np.int64), np.array(days, dtype=np.float64))
-        estimates = numbering.estimate(np.array(numbers, dtype=np.int64))
-        known = ~np.isnan(estimates)
-        keys = [key for key, ok in zip(keys, known.tolist()) if ok]
-        dates.extend(zip(keys, iso_days(estimates[known]), itertools.repeat("estimated")))
+    dates.extend((key, day, "estimated") for key, day in estimated(points, wanted))
     store.set_dates(db, dates)

@@ -5,6 +5,7 @@ import re
 import warnings
 from dataclasses import dataclass
 from datetime import date
+from typing import Iterator
 
 import numpy as np
 
@@ -137,20 +138,30 @@ def iso_days(ordinals: np.ndarray) -> list[str]:
     return days.astype("datetime64[D]").astype(str).tolist()
 
 
+def estimated(dated: dict[str, tuple[list[int], list[float]]],
+              wanted: dict[str, tuple[list[str], list[int]]]) -> Iterator[tuple[str, str]]:
+    """(id, YYYY-MM-DD) for the wanted ids that can be placed: `dated` is series → (numbers, day ordinals) of the
+    dated articles, `wanted` series → (ids, numbers) of those to estimate."""
+    for series, (keys, numbers) in wanted.items():
+        dated_numbers, days = dated.get(series, ([], []))
+        numbering = Numbering.of_days(series, np.array(dated_numbers, dtype=np.int64), np.array(days, dtype=np.float64))
+        estimates = numbering.estimate(np.array(numbers, dtype=np.int64))
+        known = ~np.isnan(estimates)
+        yield from zip((key for key, ok in zip(keys, known.tolist()) if ok), iso_days(estimates[known]))
+
+
 def estimate_dates(dated: dict[str, str], undated: list[str]) -> dict[str, str]:
     """id → estimated day for the undated ids of a number series, from the dated ids (id → YYYY-MM-DD)."""
-    by_series = _by_series(dated)
-    wanted: dict[str, list[tuple[str, int]]] = {}
+    points: dict[str, tuple[list[int], list[float]]] = {}
+    for series, by_number in _by_series(dated).items():
+        points[series] = (list(by_number), [date.fromisoformat(day).toordinal() for day in by_number.values()])
+    wanted: dict[str, tuple[list[str], list[int]]] = {}
     for key in undated:
         if (found := numbered(key)) is not None:
-            wanted.setdefault(found[0], []).append((key, found[1]))
-    out = {}
-    for series, items in wanted.items():
-        days = Numbering.of(series, by_series.get(series, {})).estimate(np.array([n for _, n in items]))
-        for (key, _), day in zip(items, days):
-            if not np.isnan(day):
-                out[key] = date.fromordinal(int(round(day))).isoformat()
-    return out
+            keys, numbers = wanted.setdefault(found[0], ([], []))
+            keys.append(key)
+            numbers.append(found[1])
+    return dict(estimated(points, wanted))
 
 
 def leave_one_out(dated: dict[str, str]) -> dict:
