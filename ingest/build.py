@@ -492,52 +492,49 @@ def plan_update(db, root: Path, pool: Workers | None = None) -> Plan:
     """Compare the files under root with what the archive recorded, before anything is written."""
     plan = Plan([], [])
     known = store.page_states(db)
-    current = next(known, None)
+    current = None
     warc_on_disk: set[str] = set()
     warc_known: set[str] = set()
 
-    def advance():
+    def step():
+        """The next row of a loose page; the records of WARC files (`FILE#record`, or a damaged FILE's own row) are
+        compared file by file below."""
         nonlocal current
-        # the records of WARC files (`FILE#record`, or a damaged FILE's own row) are compared file by file below
+        current = next(known, None)
         while current is not None and ("#" in current[0] or current[0].endswith(WARC_SUFFIXES)) \
                 and (base := _warc_base(current[0])) is not None:
             warc_known.add(base)
             current = next(known, None)
 
-    advance()
+    def gone_before(rel: str | None) -> None:
+        """The rows before rel (every row left, for None): their files are no longer on disk."""
+        while current is not None and (rel is None or current[0] < rel):
+            plan.gone.append(current[0])
+            step()
+
+    step()
     for rel, stat, warc in walk(root, pool, store.folder_prints(db)):
         if warc is AS_RECORDED:  # rel is "folder/": its rows are [folder/, folder0) ("0" follows "/")
             plan.unchanged += stat[0]
             plan.as_recorded.add(rel[:-1])
-            while current is not None and current[0] < rel:
-                plan.gone.append(current[0])
-                current = next(known, None)
-                advance()
+            gone_before(rel)
             known = store.page_states(db, start=rel[:-1] + "0")
-            current = next(known, None)
-            advance()
+            step()
             continue
         if warc:
             warc_on_disk.add(rel)
             continue
-        while current is not None and current[0] < rel:
-            plan.gone.append(current[0])
-            current = next(known, None)
-            advance()
+        gone_before(rel)
         if current is not None and current[0] == rel:
             path, size, mtime, sidecar = current
-            current = next(known, None)
-            advance()
+            step()
             if (size, mtime, sidecar) == stat:
                 plan.unchanged += 1
                 continue
             plan.loose.append((rel, None, stat, path))
         else:
             plan.loose.append((rel, None, stat, None))
-    while current is not None:
-        plan.gone.append(current[0])
-        current = next(known, None)
-        advance()
+    gone_before(None)
     # what the archive has of touched files: is it the same bytes and sidecar? (read only for these)
     plan.loose = [(rel, None, stat, store.page_meta(db, known_path) if known_path else None)
                   for rel, _page, stat, known_path in plan.loose]
