@@ -221,12 +221,12 @@ def _read_and_parse(_shared, task: tuple) -> dict:
     return result
 
 
-def _look_again(seen: tuple[frozenset[str], frozenset[str] | None], task: tuple) -> dict | None:
+def _look_again(seen: tuple[frozenset[str], frozenset[str] | None, dict | None], task: tuple) -> dict | None:
     """An unsigned compact page parsed again with every byline of the archive; a result only if that changes it.
 
     `changed` (the names that came or went since the page's last look) is None for a page parsed in this build;
     an older page is looked at again only if one of those names is in its text."""
-    names, changed = seen
+    names, changed, index = seen
     rel, data, url, fetched_at, listed_date, stat = task
     if data is None:
         try:
@@ -241,7 +241,7 @@ def _look_again(seen: tuple[frozenset[str], frozenset[str] | None], task: tuple)
         return None
     # the parser takes a known name only where the page holds it, from a word's start: a page without any of the
     # names reads as it did (for most compact pages of a build, a parse saved)
-    if not _holds_any(text, names if changed is None else changed):
+    if not _holds_any(text, index):
         return None
     again = parse_one(page, names)
     if not (again.article and again.article.authors):
@@ -254,29 +254,29 @@ def _look_again(seen: tuple[frozenset[str], frozenset[str] | None], task: tuple)
 
 
 _WORD_START = re.compile(r"(?<!\w)\w")
-_NAME_INDEX: dict = {}
 
 
-def _holds_any(text: str, names: frozenset[str]) -> bool:
-    """Whether any of the names stands in the text from a word's start, whitespace taken as the text parser takes
-    it (no-break spaces, soft hyphens, runs of spaces); True whenever that cannot be told cheaply."""
-    if (index := _NAME_INDEX.get(id(names))) is None or index[0] is not names:
-        by_start: dict[str, list[str]] = {}
-        for name in names:
-            name = " ".join(name.split())
-            if len(name) < 2 or not _WORD_START.match(name):
-                by_start = None  # a name the index cannot find: every page is read again
-                break
-            by_start.setdefault(name[:2], []).append(name)
-        _NAME_INDEX.clear()  # one set of names at a time (a build's)
-        index = _NAME_INDEX[id(names)] = (names, by_start)
-    by_start = index[1]
-    if by_start is None:
+def name_index(names: Iterable[str]) -> dict[str, list[str]] | None:
+    """The names by their first two characters, whitespace as the text parser takes it; None when a name could not
+    be found that way (then every page is read again)."""
+    by_start: dict[str, list[str]] = {}
+    for name in names:
+        name = " ".join(name.split())
+        if len(name) < 2 or not _WORD_START.match(name):
+            return None
+        by_start.setdefault(name[:2], []).append(name)
+    return by_start
+
+
+def _holds_any(text: str, index: dict[str, list[str]] | None) -> bool:
+    """Whether any name of the index (name_index) stands in the text from a word's start, whitespace taken as the
+    text parser takes it (no-break spaces, soft hyphens, runs of spaces); True whenever that cannot be told."""
+    if index is None:
         return True
     text = " ".join(text.replace("\u00a0", " ").replace("\u00ad", "").split())
     for m in _WORD_START.finditer(text):
         at = m.start()
-        for name in by_start.get(text[at:at + 2], ()):
+        for name in index.get(text[at:at + 2], ()):
             if text.startswith(name, at):
                 return True
     return False
@@ -856,7 +856,8 @@ def _second_look(db, pool: Workers, changes: _Changes, names_before: frozenset[s
                         if not _warc_base(path) or path in data], changed))
     results = []
     for tasks, flavour in groups:
-        for result in tqdm(pool.map(_look_again, (names, flavour), tasks, size=len(tasks)), total=len(tasks),
+        seen = (names, flavour, name_index(names if flavour is None else flavour))
+        for result in tqdm(pool.map(_look_again, seen, tasks, size=len(tasks)), total=len(tasks),
                            desc="second look",
                            unit="page", disable=not progress or not tasks):
             if result is not None:

@@ -310,15 +310,15 @@ def test_warc_files_are_updated_by_record(tmp_path):
 def test_a_second_look_is_skipped_only_for_pages_without_the_names():
     """What the second look asks before parsing a page again: does any known name stand in it where the parser
     could take it from (a word's start, whitespace as the parser reads it)?"""
-    from ingest.build import _holds_any
+    from ingest.build import _holds_any, name_index
 
-    names = frozenset({"Lisa DeLuca", "Volker Hermsdorf"})
+    names = name_index({"Lisa DeLuca", "Volker Hermsdorf"})
     assert _holds_any("Streik beendet\nLisa DeLucaGenua. Die Hafenarbeiter …", names)  # glued to the text
     assert _holds_any("Von Volker\u00a0Her\u00admsdorf, Havanna", names)  # no-break space, soft hyphen
     assert _holds_any("Von Lisa  DeLuca und Volker Hermsdorf", names)  # a run of spaces
     assert not _holds_any("Streik beendet\nGenua. Die Hafenarbeiter haben ihren Streik beendet.", names)
     assert not _holds_any("Die MeLisa DeLuca-Werft", names) and not _holds_any("Lisa De Luca", names)
-    assert _holds_any("kein Name hier", frozenset({"»Anonym«"}))  # a name the index cannot find: read again
+    assert _holds_any("kein Name hier", name_index({"»Anonym«"}))  # a name the index cannot find: read again
 
 
 def test_warc_files_read_by_workers_give_the_archive_one_process_gives(tmp_path):
