@@ -152,13 +152,7 @@ def run_form(count: int, seed: int, warc: bool, work: Path, workers: int | None,
           f"{size_of(raw) / 2**20:,.0f} MB", flush=True)
     db = work / f"raw-{count}-{form}.db"
     if limits_only:  # the limits of an earlier run's pages and archive
-        result = {}
-        result["parse_limit"] = parse_limit(raw, work / f"raw-{count}-{form}-parse.log", every)
-        print(f"  parse limit {result['parse_limit']}", flush=True)
-        if sqlite_utils:
-            result["sqlite_utils"] = sqlite_utils_limit(db, work, work / f"raw-{count}-{form}-sqlite-utils.log")
-            print(f"  sqlite-utils {result['sqlite_utils']}", flush=True)
-        return result
+        return run_limits(raw, db, work, f"raw-{count}-{form}", every, sqlite_utils)
     log = work / f"raw-{count}-{form}.log"
     log.unlink(missing_ok=True)
     for stale in [db, *work.glob(f"{db.name}*")]:
@@ -187,11 +181,17 @@ def run_form(count: int, seed: int, warc: bool, work: Path, workers: int | None,
     finally:
         shutil.rmtree(added)
     if limits:
-        result["parse_limit"] = parse_limit(raw, work / f"raw-{count}-{form}-parse.log", every)
-        print(f"  parse limit {result['parse_limit']}", flush=True)
-        if sqlite_utils:
-            result["sqlite_utils"] = sqlite_utils_limit(db, work, work / f"raw-{count}-{form}-sqlite-utils.log")
-            print(f"  sqlite-utils {result['sqlite_utils']}", flush=True)
+        result.update(run_limits(raw, db, work, f"raw-{count}-{form}", every, sqlite_utils))
+    return result
+
+
+def run_limits(raw: Path, db: Path, work: Path, name: str, every: int, sqlite_utils: bool) -> dict:
+    """The plain limits of the same pages and archive: one process parsing, and `sqlite-utils insert` + FTS."""
+    result = {"parse_limit": parse_limit(raw, work / f"{name}-parse.log", every)}
+    print(f"  parse limit {result['parse_limit']}", flush=True)
+    if sqlite_utils:
+        result["sqlite_utils"] = sqlite_utils_limit(db, work, work / f"{name}-sqlite-utils.log")
+        print(f"  sqlite-utils {result['sqlite_utils']}", flush=True)
     return result
 
 
