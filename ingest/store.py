@@ -212,8 +212,6 @@ def finish(db: sqlite_utils.Database, places: dict[int, dict], agencies: dict[st
                     SELECT articles.id, je.value, je.key FROM articles, json_each(articles.topics) je""")
     conn.execute("INSERT INTO topics (name, articles) SELECT topic, count(*) FROM article_topics GROUP BY topic")
     conn.commit()
-    if "articles_fts" in db.table_names() and not fts_filled:
-        db["articles"].disable_fts()
     fill_fts(db, fts_filled)
     for columns in FACET_INDEXES:
         db["articles"].create_index(columns, if_not_exists=True)
@@ -323,11 +321,12 @@ def fill_fts(db: sqlite_utils.Database, filled: bool = False) -> None:
     """The same table as sqlite-utils' enable_fts(FTS_COLUMNS, tokenize=FTS_TOKENIZE), filled in bulk; `filled`:
     start_fts made it and insert_articles(index=True) filled it, so it is only merged into one segment."""
     conn, fts = db.conn, FTS_TABLE
-    articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
-    if filled and conn.execute(f"SELECT count(*) FROM [{fts}_docsize]").fetchone()[0] != articles:
-        db["articles"].disable_fts()  # a row replaced after it was indexed (an id twice): index every row anew
-        filled = False
+    if filled and conn.execute(f"SELECT count(*) FROM [{fts}_docsize]").fetchone() != conn.execute(
+            "SELECT count(*) FROM articles").fetchone():
+        filled = False  # a row replaced after it was indexed (an id twice): index every row anew
     if not filled:
+        if fts in db.table_names():
+            db["articles"].disable_fts()
         start_fts(db)
         conn.execute(f"INSERT INTO [{fts}] (rowid, {_FTS_VALUES}) SELECT rowid, {_FTS_VALUES} FROM articles")
     conn.execute(f"INSERT INTO [{fts}] ([{fts}]) VALUES ('optimize')")
