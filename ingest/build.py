@@ -581,7 +581,7 @@ def record_folders(db, root: Path, plan: Plan) -> None:
     store.set_folder_prints(db, prints, keep=plan.as_recorded)
 
 
-def _warc_results(db, root: Path, pool: Workers, plan: Plan, fresh: bool, progress_size: int | None) -> Iterator[dict]:
+def _warc_results(db, root: Path, pool: Workers, plan: Plan, fresh: bool, size: int | None) -> Iterator[dict]:
     """Page results of the records of new or changed WARC files, each file read and its records parsed by a worker:
     a record the archive has (its id is in the path) is not parsed again; records of a changed file that are gone,
     go. Revisits are resolved here once every file was read (a revisit may refer to a response in another file)."""
@@ -597,7 +597,7 @@ def _warc_results(db, root: Path, pool: Workers, plan: Plan, fresh: bool, progre
     spool = Path(tempfile.mkdtemp(prefix="jw-warc-"))  # each file's results, written by its worker as it goes
     try:
         for found in pool.map(_read_warc_file, spool, ((rel, stat, before[rel]) for rel, stat in files), chunk=1,
-                              size=progress_size, ahead=1):
+                              size=size, ahead=1):
             yield from _spooled(found["results"])
             _absorb(found, payloads, pending, known, listed, before)
     finally:
