@@ -103,11 +103,13 @@ def create_schema(db: sqlite_utils.Database) -> None:
     if set(PAGE_COLUMNS) <= set(db["pages"].columns_dict):  # an older archive's pages table is only read
         for name, (columns, where) in PAGE_INDEXES.items():
             db.conn.execute(f"CREATE INDEX IF NOT EXISTS {name} ON pages ({columns})" + (f" WHERE {where}" if where else ""))
-    db["article_versions"].create(
-        {"id": int, "article_id": str, "source_path": str, "sha256": str, "replaced_at": str, "title": str,
-         "teaser": str, "published": str, "body_markdown": str, "record": str},
-        pk="id", if_not_exists=True,
-    )
+    # kind: NULL for a page that changed between builds (replaced_at: that build), 'capture' for another capture of
+    # the article's address among the raw pages (captured_at: when it was fetched; ingest/versions.py)
+    versions = {"id": int, "article_id": str, "source_path": str, "sha256": str, "replaced_at": str, "title": str,
+                "teaser": str, "published": str, "body_markdown": str, "record": str, "kind": str, "captured_at": str}
+    db["article_versions"].create(versions, pk="id", if_not_exists=True)
+    for name in versions.keys() - db["article_versions"].columns_dict.keys():  # an archive made before they were
+        db.conn.execute(f"ALTER TABLE article_versions ADD COLUMN [{name}] TEXT")
     db["listing_items"].create(
         {"source_path": str, "position": int, "title": str, "kicker": str, "teaser": str, "authors": str,
          "author_place": str, "date": str, "link": str, "article_id": str},
