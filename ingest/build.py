@@ -41,6 +41,7 @@ from ingest.parse import decode_page, parse_page
 from ingest.sources.files import META_SUFFIX, PAGE_SUFFIXES, RawPage, Unreadable, read_file
 from ingest.sources.warc import WARC_SUFFIXES, WarcReader
 from ingest.urls import article_id, canonical_url
+from ingest.versions import keep_captures
 
 # Which id wins when two ids turn out to be one article: the newest URL scheme first.
 _ID_PREFERENCE = ("artikel-", "beilage-", "rlk-", "blog-", "print-", "file-")
@@ -756,6 +757,7 @@ def _ingest(db, raw_dir: Path, pool: Workers, fresh: bool, progress: bool) -> Su
     affected = store.regroup(db, None if fresh else changes.own_ids, changes.articles, list(_ID_PREFERENCE))
     affected |= changes.linked
     places, agencies = _write_articles(db, pool, affected, fresh, progress, summary)
+    keep_captures(db, None if fresh else affected)
     store.relink_aliases(db, None if fresh else changes.urls | store.alias_urls_of(db, affected))
     listed_later = store.set_listed_dates(db, plan.listed)
     if fresh or affected or listed_later or summary.pages_parsed or summary.pages_gone:
