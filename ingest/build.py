@@ -21,7 +21,9 @@ import os
 import pickle
 import re
 import shutil
+import sys
 import tempfile
+import time
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -706,6 +708,45 @@ def build(raw_dir: str | Path, target: str | Path, progress: bool = True, increm
         pool.close()
 
 
+class _Phases:
+    """Wall and CPU seconds of each phase of a build, of this process and of the workers, printed to stderr at the
+    end when JW_BUILD_PHASES is set (where a build's time goes, for bench/README.md: the workers' CPU is read from
+    /proc while they live, since it reaches this process's own counters only when they are gone)."""
+
+    def __init__(self, pool: Workers):
+        self.pool = pool
+        self.on = bool(os.environ.get("JW_BUILD_PHASES"))
+        self.rows: list[tuple[str, float, float, float]] = []
+        self.name, self.at = None, self._now()
+
+    def _now(self) -> tuple[float, float, float]:
+        if not self.on:
+            return 0.0, 0.0, 0.0
+        workers = 0.0
+        for process in getattr(self.pool.pool, "_pool", None) or ():
+            try:
+                with open(f"/proc/{process.pid}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+                workers += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            except (OSError, IndexError, ValueError):
+                pass
+        return time.perf_counter(), time.process_time(), workers
+
+    def __call__(self, name: str | None) -> None:
+        """The phase `name` starts (None: the last one ended)."""
+        if not self.on:
+            return
+        now = self._now()
+        if self.name is not None:
+            self.rows.append((self.name, *(b - a for a, b in zip(self.at, now))))
+        self.name, self.at = name, self._now()
+        if name is None:
+            total = [sum(row[i] for row in self.rows) for i in (1, 2, 3)]
+            print(f"{'phase':<24}{'wall s':>9}{'main CPU s':>12}{'workers CPU s':>15}", file=sys.stderr)
+            for label, wall, main, workers in self.rows + [("total", *total)]:
+                print(f"{label:<24}{wall:9.2f}{main:12.2f}{workers:15.2f}", file=sys.stderr)
+
+
 @dataclass
 class _Changes:
     """What a build touched, for the article choice and the lookup tables."""
@@ -721,6 +762,8 @@ def _ingest(db, raw_dir: Path, pool: Workers, fresh: bool, progress: bool) -> Su
     summary = Summary()
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     changes = _Changes()
+    phases = _Phases(pool)
+    phases("plan")
     names_before = None if fresh else store.bylines(db)
     plan = plan_fresh(raw_dir) if fresh else plan_update(db, raw_dir, pool)
     touched: list = []
@@ -731,6 +774,7 @@ def _ingest(db, raw_dir: Path, pool: Workers, fresh: bool, progress: bool) -> Su
     versions: list[dict] = []
     batch: list[dict] = []
     written: set[str] = set()
+    phases("reading pages")
     bar = tqdm(desc="reading pages", unit="page", disable=not progress)
     for result in results:
         bar.update(1)
@@ -746,6 +790,7 @@ def _ingest(db, raw_dir: Path, pool: Workers, fresh: bool, progress: bool) -> Su
     if batch:
         _write_batch(db, batch, fresh, changes, versions, now, summary)
     bar.close()
+    phases("pages done")
     store.touch_pages(db, touched)
     summary.pages_reused = plan.unchanged + len(touched)
     gone = sorted(set(plan.gone) - written)
@@ -753,21 +798,30 @@ def _ingest(db, raw_dir: Path, pool: Workers, fresh: bool, progress: bool) -> Su
         summary.pages_gone = _remove(db, gone, changes)
     store.add_versions(db, versions)
     store.index_pages(db)
+    phases("second look")
     _second_look(db, pool, changes, names_before, progress)
+    phases("article choice")
     affected = store.regroup(db, None if fresh else changes.own_ids, changes.articles, list(_ID_PREFERENCE))
     affected |= changes.linked
+    phases("writing articles")
     places, agencies = _write_articles(db, pool, affected, fresh, progress, summary)
+    phases("aliases, listed dates")
     keep_captures(db, None if fresh else affected)
     store.relink_aliases(db, None if fresh else changes.urls | store.alias_urls_of(db, affected))
     listed_later = store.set_listed_dates(db, plan.listed)
     if fresh or affected or listed_later or summary.pages_parsed or summary.pages_gone:
         # else every input of the dates is as it was
+        phases("date pass")
         store.index_for_dates(db)
         date_articles(db)
+    phases("folders")
     record_folders(db, raw_dir, plan)
     if fresh:
+        phases("finish")
         store.finish(db, places, agencies, NAME_VARIANTS, fts_filled=True)
+    phases("summary")
     _summarise(db, summary)
+    phases(None)
     return summary
 
 
