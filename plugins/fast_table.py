@@ -433,6 +433,49 @@ def _plain_absolute_path(path: str) -> bool:
             and ";" not in before_query and not path.endswith("?") and "#" not in path)
 
 
+class _QueryArgs:
+    """Datasette's path_with_added_args, with the request's own arguments parsed and encoded once per query string:
+    a facet page builds one toggle URL per facet value (~140 on the articles page), and Datasette parses and
+    encodes the whole query string for each. On an HTML page that string carries the reader's nine `_col`
+    arguments (plugins/reader_columns.py), which made those URLs ~5 ms of a search page's Python time at 1M.
+    urlencode(a + b) is urlencode(a) + "&" + urlencode(b), so the URL is the same."""
+
+    KEPT = 64  # query strings remembered; a page asks with one
+
+    def __init__(self):
+        self._kept: dict[tuple, str] = {}
+
+    def encoded(self, query_string: str, removed: frozenset) -> str:
+        key = (query_string, removed)
+        found = self._kept.get(key)
+        if found is None:
+            if len(self._kept) >= self.KEPT:
+                self._kept.clear()
+            found = self._kept[key] = urllib.parse.urlencode(
+                [(k, v) for k, v in urllib.parse.parse_qsl(query_string) if k not in removed])
+        return found
+
+    def path_with_added_args(self, request, args, path=None):
+        path = path or request.path
+        if isinstance(args, dict):
+            args = args.items()
+        args = list(args)
+        kept = self.encoded(request.query_string, frozenset(k for k, v in args if v is None))
+        added = urllib.parse.urlencode([(k, v) for k, v in args if v is not None])
+        query_string = f"{kept}&{added}" if kept and added else kept or added
+        return f"{path}?{query_string}" if query_string else path
+
+
+QUERY_ARGS = _QueryArgs()
+
+
+def speed_up_toggle_urls() -> None:
+    """Datasette's facet classes build their toggle URLs with the faster twin (the only module that is changed)."""
+    import datasette.facets
+
+    datasette.facets.path_with_added_args = QUERY_ARGS.path_with_added_args
+
+
 class _Answers:
     """Stands in for the Datasette object inside the parent's facet_results(): the counting query of each
     facet config is answered from memory, in the order the parent asks; everything else goes to Datasette."""
@@ -566,6 +609,7 @@ def remember_plugin_config(datasette) -> bool:
 @hookimpl
 def startup(datasette):
     remember_plugin_config(datasette)
+    speed_up_toggle_urls()
 
     async def inner():
         for name, db in datasette.databases.items():
