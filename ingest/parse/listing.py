@@ -16,8 +16,15 @@ _LISTING_MARKERS = (
     (re.compile(r"^Zuletzt aktualisiert: \d"), "dossier listing"),
     (re.compile(r"^(Kurz notiert|Aktuelle Meldungen)$"), "edition index"),
 )
+# how the markers begin: one test of every line of every page, the markers' own patterns only where it passes
+_MARKER_STARTS = ("Zitat des Tages vom ", "Leserbrief zum Artikel ", "Beilage der Tageszeitung junge Welt vom ",
+                  "Zuletzt aktualisiert: ", "Kurz notiert", "Aktuelle Meldungen")
 _DATE_HEADING = re.compile(r"^\d{2}\.\d{2}\.\d{4}$")
 _COUNTER = re.compile(r"\b\d+ (Leserbriefe?|Kommentare?)$")
+# how a counter line ends ($ also before a final line break): a search of _COUNTER tries every digit of a long
+# paragraph, which cost an eighth of parsing a text dump
+_COUNTER_ENDS = tuple(word + end for word in ("Leserbrief", "Leserbriefe", "Kommentar", "Kommentare")
+                      for end in ("", "\n"))
 
 
 def listing_reason(lines: list[str], url: str | None) -> str | None:
@@ -25,12 +32,13 @@ def listing_reason(lines: list[str], url: str | None) -> str | None:
     if url and _LISTING_URL.search(url):
         return f"listing page ({url})"
     for line in lines:
-        for pattern, what in _LISTING_MARKERS:
-            if pattern.match(line):
-                return f"listing page: {what} (`{line[:40]}`)"
+        if line.startswith(_MARKER_STARTS):
+            for pattern, what in _LISTING_MARKERS:
+                if pattern.match(line):
+                    return f"listing page: {what} (`{line[:40]}`)"
     bylines = sum(1 for line in lines if line.startswith("Von ") and c.parse_byline(line, require_von=True))
     date_headings = sum(1 for line in lines if _DATE_HEADING.match(line))
-    counters = sum(1 for line in lines if _COUNTER.search(line))
+    counters = sum(1 for line in lines if line.endswith(_COUNTER_ENDS) and _COUNTER.search(line))
     if bylines >= 3 or date_headings >= 2 or counters >= 2:
         return f"listing page: {bylines} bylines, {date_headings} date headings, {counters} comment counters"
     return None
