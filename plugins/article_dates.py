@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 
 from datasette import hookimpl
+from datasette.plugins import pm
 from markupsafe import Markup
 
 MONTHS = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
@@ -41,6 +42,32 @@ def prepare_jinja2_environment(env):
     env.filters["shown_date"] = lambda row: date_markup(row["published"], row["published_date"], row["date_source"])
 
 
+FAST_TABLE = "fast_table.py"  # the name Datasette registers plugins/fast_table.py under
+MAX_LOOKED_UP = 1000  # ids in one statement (the most rows a page shows: max_returned_rows)
+
+
+async def undated_dates(datasette, database: str, article_id: str) -> tuple | None:
+    """(published_date, date_source) of an article shown without a page date. Datasette asks per cell, one cell at
+    a time, and each statement waits its turn for a thread (~0.6 ms each, 13 ms for a page of 20 undated rows):
+    so the first asks for every undated article among the rows this request read (plugins/fast_table.py keeps
+    them), in one statement, and the others find theirs in the request's memo."""
+    fast_table = pm.get_plugin(FAST_TABLE)
+    memo = fast_table.request_memo() if fast_table else None
+    known = memo.setdefault(("undated dates", database), {}) if memo is not None else {}
+    if article_id not in known:
+        wanted = {article_id: None}
+        for results in (fast_table.rows_read(database) or []) if memo is not None else []:
+            if "published" in results.columns:
+                wanted.update((row["id"], None) for row in results.rows if not row["published"]
+                              and row["id"] not in known and isinstance(row["id"], str))
+        ids = list(wanted)[:MAX_LOOKED_UP]
+        found = await datasette.get_database(database).execute(
+            f"select id, published_date, date_source from articles where id in ({', '.join('?' * len(ids))})", ids)
+        known.update(dict.fromkeys(ids))
+        known.update((row["id"], (row["published_date"], row["date_source"])) for row in found)
+    return known[article_id]
+
+
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
     # the table page selects only the reader's columns: an undated article's day is looked up by its id
@@ -48,11 +75,9 @@ def render_cell(row, value, column, table, database, datasette):
         return None
 
     async def inner():
-        db = datasette.get_database(database)
-        found = (await db.execute("select published_date, date_source from articles where id = ?",
-                                  [row["id"]])).first()
-        if found is None or found["published_date"] is None:
+        found = await undated_dates(datasette, database, row["id"])
+        if found is None or found[0] is None:
             return None
-        return date_markup(None, found["published_date"], found["date_source"])
+        return date_markup(None, *found)
 
     return inner

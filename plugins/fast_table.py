@@ -54,6 +54,18 @@ async def read_rowids(execute, from_where: str, params, **kwargs) -> np.ndarray:
     return np.fromstring(text, dtype=np.int64, sep=",") if text else _NO_ROWS
 
 
+def rows_read(database: str) -> list[Results] | None:
+    """The results with an `id` column this request has read from `database` so far (a table page's rows among
+    them), for plugins/article_dates.py; None outside a request or for a database this plugin does not serve."""
+    memo = _REQUEST.get()
+    return None if memo is None else memo.get(("rows read", database), [])
+
+
+def request_memo() -> dict | None:
+    """What this request has worked out so far, for other plugins to keep theirs beside it (None outside one)."""
+    return _REQUEST.get()
+
+
 async def once_per_request(key, make):
     """`await make()` once per request and key; outside a request, every time."""
     memo = _REQUEST.get()
@@ -372,7 +384,11 @@ class Search:
                 answer = sql
             if isinstance(answer, Results):
                 return answer
-            return await self.execute(answer, *args, **kwargs)
+            results = await self.execute(answer, *args, **kwargs)
+            memo = _REQUEST.get()
+            if memo is not None and "id" in results.columns:  # rows of the page, for rows_read()
+                memo.setdefault(("rows read", self.db.name), []).append(results)
+            return results
 
         self.db.execute = execute
 

@@ -172,6 +172,33 @@ def test_estimated_dates_shown_as_such(archive):
     asyncio.run(check())
 
 
+def test_undated_articles_of_a_table_page_looked_up_at_once(archive):
+    """Served as `just serve` serves (immutable: plugins/fast_table.py keeps the page's rows), a page of undated
+    articles shows each one's date as its article page does, from one statement for all of them."""
+    from datasette.app import Datasette
+
+    metadata = yaml.safe_load((ROOT / "metadata.yml").read_text("utf-8"))
+    ds = Datasette(immutables=[str(archive)], metadata=metadata, plugins_dir=str(ROOT / "plugins"),
+                   template_dir=str(ROOT / "templates"), settings={"trace_debug": True})
+
+    async def check():
+        await ds.invoke_startup()
+        page = (await ds.client.get("/archive/articles?date_source__not=page&_trace=1")).text
+        shown = {"artikel-401900": '<span class="jw-date-listing" title="date of the edition index, listing or feed',
+                 "artikel-401950": ">2021-04-22</span>",
+                 "print-2010-08-18-030": '<span class="jw-date-url" title="date of the edition in the article',
+                 "artikel-400820": ">~ März 2021</span>"}
+        rows = {row.split('">', 1)[0]: row for row in page.split('<a href="/archive/articles/')[1:]}
+        for article, date_html in shown.items():
+            assert date_html in rows[article].split("</tr>")[0], article
+        trace = json.loads(page.rsplit("<pre>", 1)[1].split("</pre>")[0].replace("&#34;", '"').replace("&#39;", "'")
+                           .replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"))
+        lookups = [t for t in trace["traces"] if "published_date, date_source from articles where id in" in t["sql"]]
+        assert len(lookups) == 1 and set(shown) <= set(lookups[0]["params"])
+
+    asyncio.run(check())
+
+
 def test_an_archive_of_every_fixture_is_dated(tmp_path):
     """Every page form the fixtures hold (text dumps of every shape, both HTML layouts, listings, the seed), each
     with the address it was fetched from: at least 99% of the articles get a day, and each says where it came from."""
