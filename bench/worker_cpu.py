@@ -7,8 +7,8 @@ the first 5 folders of the raw-page benchmark's loose pages under bench/work/, i
 them. The whole `ingest` package of commit REV is loaded beside today's under another name, and both run over the
 same pages in turn (each round in random order), `--rounds` times; the median CPU time (time.process_time) per
 page of each stage is reported:
-  parse text   parse_page of a text dump (decoding, the parser, count_words)
-  parse html   parse_page of an HTML page
+  parse text   parse_page of a text dump (decoding, the parser, count_words), of the fixtures and of the raw pages
+  parse html   parse_page of an HTML page, the same
   record       Article.to_dict of every article
   stems        german_stems of title, kicker, teaser and body, as article_row calls it (its caches warm, as in a
                long build: the first round, with empty caches, is reported apart as `stems cold`)
@@ -97,16 +97,17 @@ def comparable(result: tuple):
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--against", default="HEAD", help="the commit whose code to compare with")
+    parser.add_argument("--against", default="623578a", help="the commit whose code to compare with")
     parser.add_argument("--raw", type=Path, action="append", help="a directory of raw pages (repeatable)")
     parser.add_argument("--limit", type=int, default=0, help="at most this many pages (0: all)")
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args(argv)
     from ingest.sources.files import page_paths, read_page
 
+    fixtures = ROOT / "tests" / "fixtures"
     pages = []
-    for root in [ROOT / "tests" / "fixtures", *(args.raw or default_raw())]:
-        pages += [read_page(root, path) for path in page_paths(root)]
+    for root in [fixtures, *(args.raw or default_raw())]:
+        pages += [(root == fixtures, read_page(root, path)) for path in page_paths(root)]
     pages = pages[:args.limit] if args.limit else pages
     with tempfile.TemporaryDirectory() as tmp:
         new = Code("ingest")
@@ -117,8 +118,11 @@ def main(argv=None) -> None:
 def run(args, pages, old: Code, new: Code) -> None:
     from ingest.parse import is_html
 
-    html = [page for page in pages if is_html(page.data)]
-    text = [page for page in pages if not is_html(page.data)]
+    groups = {f"parse {form} {origin}": [page for fixture, page in pages if is_html(page.data) == (form == "html")
+                                         and fixture == (origin == "fixtures")]
+              for form in ("text", "html") for origin in ("fixtures", "raw")}
+    pages = [page for _, page in pages]
+    repeats = {name: max(1, 300 // max(len(members), 1)) for name, members in groups.items()}  # a few fixtures: often
     differ = 0
     articles = {}
     for page in pages:
@@ -138,9 +142,10 @@ def run(args, pages, old: Code, new: Code) -> None:
         which = 0 if code is new else 1
         gc.collect()  # (a collection set off by the other code's garbage is not this code's time)
         start = time.process_time()
-        if name in ("parse text", "parse html"):
-            for page in text if name == "parse text" else html:
-                code.parse_page(page)
+        if name in groups:
+            for _ in range(repeats[name]):
+                for page in groups[name]:
+                    code.parse_page(page)
         elif name == "record":
             for pair in articles.values():
                 pair[which].to_dict()
@@ -155,20 +160,19 @@ def run(args, pages, old: Code, new: Code) -> None:
         code.clear_caches()
         times[("stems cold", "new" if code is new else "old")] = [stage(code, "stems")]
     for _ in range(args.rounds):
-        for name in random.sample(["parse text", "parse html", "record", "stems"], 4):
+        for name in random.sample([*groups, "record", "stems"], len(groups) + 2):
             for code in random.sample([old, new], 2):
                 times.setdefault((name, "new" if code is new else "old"), []).append(stage(code, name))
     rows, total = [], {"old": 0.0, "new": 0.0}
-    print(f"{len(pages)} pages ({len(text)} text, {len(html)} HTML), {len(articles)} articles, "
-          f"against {args.against}, {args.rounds} rounds")
-    for name in ("parse text", "parse html", "record", "stems", "stems cold"):
-        old_s, new_s = (statistics.median(times[(name, label)]) for label in ("old", "new"))
+    print(f"{len(pages)} pages, {len(articles)} articles, against {args.against}, {args.rounds} rounds")
+    for name in [*groups, "record", "stems", "stems cold"]:
+        old_s, new_s = (statistics.median(times[(name, label)]) / repeats.get(name, 1) for label in ("old", "new"))
         if name != "stems cold":
             total["old"], total["new"] = total["old"] + old_s, total["new"] + new_s
-        members = len(text) if name == "parse text" else len(html) if name == "parse html" else len(articles)
+        members = len(groups[name]) if name in groups else len(articles)
         rows.append({"stage": name, "count": members, "old_ms": round(old_s * 1e3 / max(members, 1), 4),
                      "new_ms": round(new_s * 1e3 / max(members, 1), 4), "ratio": round(old_s / new_s, 3)})
-        print(f"  {name:11} {members:6} × {rows[-1]['old_ms']:7.4f} → {rows[-1]['new_ms']:7.4f} ms  "
+        print(f"  {name:20} {members:6} × {rows[-1]['old_ms']:7.4f} → {rows[-1]['new_ms']:7.4f} ms  "
               f"×{old_s / new_s:.2f}")
     per_page = {label: seconds * 1e3 / len(pages) for label, seconds in total.items()}
     print(f"  all (warm) per page  {per_page['old']:.4f} → {per_page['new']:.4f} ms  "

@@ -40,3 +40,57 @@ def test_counters_still_make_a_listing():
     lines = ["Titel eins", "Erster Text 2 Kommentare", "Titel zwei", "Zweiter Text 1 Leserbrief"]
     assert listing.listing_reason(lines, None) == "listing page: 0 bylines, 0 date headings, 2 comment counters"
     assert listing.listing_reason(lines[:2], None) is None
+
+
+# --- the Markdown of a plain text column (ingest/parse/html.py: _plain_markdown) --------------------------------
+_PIECES = [" ", "  ", "\t", "\n", "\r\n", " \n ", "\xa0", "\u2009", "*", "_", "**", "Wort", "Straße", "ä", "#", "-",
+           "1.", ">", "|", "\\", "[x](y)", "<", "&", "»Zitat«", "…"]
+
+
+def _text(rng) -> str | None:
+    return None if rng.random() < 0.2 else "".join(rng.choice(_PIECES) for _ in range(rng.randint(0, 6)))
+
+
+def _column(rng):
+    from lxml import etree
+
+    column = etree.Element(rng.choice(["div", "div", "article", "section", "span"]))
+    column.text = _text(rng) if rng.random() < 0.3 else rng.choice([None, "\n  ", " "])
+    for _ in range(rng.randint(0, 5)):
+        tag = rng.choice(["p", "p", "p", "h2", "h3", "h1", "h6", "em", "div", "blockquote"])
+        block = etree.SubElement(column, tag)
+        block.text = _text(rng)
+        if rng.random() < 0.1:
+            etree.SubElement(block, rng.choice(["em", "a", "br"])).text = _text(rng)
+        if rng.random() < 0.05:
+            block.append(etree.Comment("x"))
+        block.tail = _text(rng) if rng.random() < 0.2 else rng.choice([None, "\n", " \n\t", "\xa0"])
+    return column
+
+
+def test_plain_column_is_written_as_markdownify_writes_it():
+    import random
+
+    from ingest.parse import html
+
+    rng, taken = random.Random(11), 0
+    for _ in range(3000):
+        column = _column(rng)
+        fast = html._plain_markdown(column)
+        if fast is not None:
+            taken += 1
+            assert fast == html._MARKDOWN.convert_soup(html._soup(column)), html._html(column)
+    assert taken > 300  # (the shortcut was taken often enough to be tested)
+
+
+def test_plain_column_shortcut_takes_the_usual_column_and_leaves_markup():
+    from lxml import etree
+
+    from ingest.parse import html
+
+    page = etree.fromstring(b"<html><body><div class='text'>\n <p>Erster  Absatz\n mit *Stern*.</p>\n"
+                            b" <h3>Zwischen_titel</h3>\n <p>Zweiter.</p>\n</div></body></html>", html._PARSER)
+    column = page.find(".//div")
+    assert html._plain_markdown(column) == "Erster Absatz\nmit \\*Stern\\*.\n\n### Zwischen\\_titel\n\nZweiter."
+    column[0].append(etree.fromstring("<em>betont</em>"))
+    assert html._plain_markdown(column) is None

@@ -578,12 +578,46 @@ def _read_body(article: Article, body, layout: str) -> None:
         if not _gone(el, body):
             _drop(el)
     _drop_furniture(body)
-    markdown = _MARKDOWN.convert_soup(_soup(body))
+    markdown = _plain_markdown(body)
+    if markdown is None:
+        markdown = _MARKDOWN.convert_soup(_soup(body))
     if not markdown.strip():
         markdown = _trafilatura(f"<html><body>{_html(body)}</body></html>") or ""
     if not markdown.strip():
         raise PageError(f"{article.url or 'page'}: no article text found ({layout})")
     _paragraphs_to_body(article, markdown)
+
+
+# A text column of paragraphs and headings of plain text (most columns: markup inside a paragraph is rare) is written
+# here as markdownify writes it, without the bs4 tree it reads (the two cost two fifths of an HTML page): runs of
+# spaces and tabs as one space, a run of whitespace with a line break as one line break, * and _ escaped, each block
+# stripped, the blocks apart by a blank line, the whole stripped. tests/test_worker_shortcuts.py holds it to markdownify.
+_COLUMN_TAGS = frozenset({"div", "article", "section"})  # (markdownify converts these alike)
+_HEADINGS = {f"h{n}": "#" * n for n in range(1, 7)}
+_MD_LINE_BREAK = re.compile(r"[\t \r\n]*[\r\n][\t \r\n]*")
+_MD_SPACES = re.compile(r"[\t ]+")
+_MD_WHITESPACE = re.compile(r"[\t \r\n]+")
+
+
+def _plain_markdown(column) -> str | None:
+    """The Markdown of a column whose children are paragraphs and headings holding text alone, with nothing but
+    whitespace between them; None for any other column (markdownify converts it)."""
+    if column.tag not in _COLUMN_TAGS or (column.text and not column.text.isspace()):
+        return None
+    blocks = []
+    for child in column:
+        tag = child.tag
+        if (tag != "p" and tag not in _HEADINGS) or len(child) or (child.tail and not child.tail.isspace()):
+            return None  # markup inside (a comment too), or text between the blocks
+        text = child.text
+        if not text or text.isspace():
+            if tag != "p":
+                return None  # (markdownify writes an empty heading as a lone `#`)
+            continue  # an empty paragraph writes nothing
+        text = _MD_SPACES.sub(" ", _MD_LINE_BREAK.sub("\n", text)).replace("*", r"\*").replace("_", r"\_")
+        text = text.lstrip(" \t\r\n").rstrip()
+        blocks.append(text if tag == "p" else f"{_HEADINGS[tag]} {_MD_WHITESPACE.sub(' ', text.strip())}")
+    return "\n\n".join(blocks).strip()
 
 
 def _drop_furniture(root) -> None:
