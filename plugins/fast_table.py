@@ -376,8 +376,17 @@ class Search:
         return f"{select} where rowid in ({ids}) order by {rows[3]}{desc or ''} limit {limit}"
 
     def install(self) -> None:
+        schema: dict[tuple, Results] = {}
+
         async def execute(sql, *args, **kwargs):
             params = args[0] if args else kwargs.get("params")
+            if _reads_schema_only(sql):
+                key = (sql, json.dumps(params, sort_keys=True, default=str))
+                if key not in schema:
+                    if len(schema) >= SCHEMA_KEPT:
+                        schema.clear()
+                    schema[key] = await self.execute(sql, *args, **kwargs)
+                return schema[key]
             try:
                 answer = await self.answer(sql, params)
             except QueryInterrupted:  # reading the hits took too long: let Datasette's own statement say so
@@ -394,6 +403,19 @@ class Search:
 
 
 SEARCHES: dict[tuple[str, str], Search] = {}
+SCHEMA_KEPT = 256  # schema statements remembered per file: Datasette asks the same few on every page
+
+
+def _reads_schema_only(sql: str) -> bool:
+    """Is `sql` a question about the file's schema alone (sqlite_master, the schema version)? Datasette asks ~10 per
+    page (views, table definitions, the version for its schema cache), each a turn in the thread pool; in an
+    immutable file the answers never change, so they are kept."""
+    words = " ".join(sql.lower().split())
+    if words == "pragma schema_version":
+        return True
+    head, found, rest = words.partition(" from sqlite_master")
+    return (bool(found) and rest[:1] in ("", " ") and head.startswith("select ") and " from " not in head and "select" not in head[7:]
+            and "select" not in rest and " join " not in rest and ";" not in rest and "," not in rest.split(" where ")[0])
 _SQL_TOKENS = re.compile(r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|\[[^\]]*\]|`(?:[^`]|``)*`|--|/\*|[()]|\b[oO][rR]\b""")
 
 

@@ -221,3 +221,20 @@ def test_facets_of_different_lengths_share_one_complement():
     for size in (1001, 998, 0, 1200):
         counts = fast_table._encode((rowid, rowid % 3 or None) for rowid in range(1, size))
         assert (counts.count(chosen) == counts._count(chosen[chosen < counts.size])).all(), size
+
+
+@pytest.mark.parametrize("sql, schema_only", [
+    ("PRAGMA schema_version", True), ("select sql from sqlite_master where name = :n and type=:t", True),
+    ("select name from sqlite_master where type in ('table', 'view') and name = ? collate nocase", True),
+    ("select rowid from sqlite_master", True),
+    ("select * from articles", False), ("select a from sqlite_master, articles", False),
+    ("select (select count(*) from articles) from sqlite_master", False),
+    ("select x from sqlite_master where x in (select id from articles)", False),
+    ("select count(*) from articles join sqlite_master", False), ("select rowid from sqlite_master_x", False),
+    ("pragma table_info(articles)", False), ("select name from sqlite_master; delete from articles", False),
+])
+def test_only_schema_statements_are_kept(sql, schema_only):
+    """An immutable file's schema statements are answered once; anything reading the rows is asked every time."""
+    import fast_table
+
+    assert fast_table._reads_schema_only(sql) == schema_only
