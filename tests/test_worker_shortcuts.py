@@ -51,20 +51,42 @@ def _text(rng) -> str | None:
     return None if rng.random() < 0.2 else "".join(rng.choice(_PIECES) for _ in range(rng.randint(0, 6)))
 
 
-def _column(rng):
+def _inline_children(rng, parent, depth: int) -> None:
+    from lxml import etree
+
+    for _ in range(rng.choice([0, 0, 1, 2, 3])):
+        tag = rng.choice(["em", "strong", "b", "i", "a", "a", "em", "a", "strong", "br", "span", "comment"])
+        if tag == "comment":
+            child = etree.Comment("x")
+            parent.append(child)
+        else:
+            child = etree.SubElement(parent, tag)
+            child.text = _text(rng)
+            if tag == "a":
+                for name in ("href", "title"):
+                    if rng.random() < 0.7:
+                        child.set(name, rng.choice(["https://www.jungewelt.de/x", "", "Wort", "a \"b\"", "x_y"]))
+            if depth < 2 and rng.random() < 0.3:
+                _inline_children(rng, child, depth + 1)
+        child.tail = _text(rng) if rng.random() < 0.5 else rng.choice([None, " ", "\n", "\r", "\t", " \xa0"])
+
+
+def _column(rng, depth: int = 0):
     from lxml import etree
 
     column = etree.Element(rng.choice(["div", "div", "article", "section", "span"]))
-    column.text = _text(rng) if rng.random() < 0.3 else rng.choice([None, "\n  ", " "])
+    column.text = _text(rng) if rng.random() < 0.1 else rng.choice([None, "\n  ", " "])
     for _ in range(rng.randint(0, 5)):
-        tag = rng.choice(["p", "p", "p", "h2", "h3", "h1", "h6", "em", "div", "blockquote"])
-        block = etree.SubElement(column, tag)
-        block.text = _text(rng)
-        if rng.random() < 0.1:
-            etree.SubElement(block, rng.choice(["em", "a", "br"])).text = _text(rng)
-        if rng.random() < 0.05:
-            block.append(etree.Comment("x"))
-        block.tail = _text(rng) if rng.random() < 0.2 else rng.choice([None, "\n", " \n\t", "\xa0"])
+        tag = rng.choice(["p", "p", "p", "p", "h2", "h3", "h1", "h6", "div", "blockquote", "column"])
+        if tag == "column" and depth < 2:
+            block = _column(rng, depth + 1)
+            column.append(block)
+        else:
+            block = etree.SubElement(column, "p" if tag == "column" else tag)
+            block.text = _text(rng)
+            if rng.random() < 0.6:
+                _inline_children(rng, block, 0)
+        block.tail = _text(rng) if rng.random() < 0.1 else rng.choice([None, "\n", " \n\t", "\xa0"])
     return column
 
 
@@ -74,7 +96,7 @@ def test_plain_column_is_written_as_markdownify_writes_it():
     from ingest.parse import html
 
     rng, taken = random.Random(11), 0
-    for _ in range(3000):
+    for _ in range(5000):
         column = _column(rng)
         fast = html._plain_markdown(column)
         if fast is not None:
@@ -92,5 +114,11 @@ def test_plain_column_shortcut_takes_the_usual_column_and_leaves_markup():
                             b" <h3>Zwischen_titel</h3>\n <p>Zweiter.</p>\n</div></body></html>", html._PARSER)
     column = page.find(".//div")
     assert html._plain_markdown(column) == "Erster Absatz\nmit \\*Stern\\*.\n\n### Zwischen\\_titel\n\nZweiter."
-    column[0].append(etree.fromstring("<em>betont</em>"))
+    column[0].append(etree.fromstring("<em> betont</em>"))
+    column[0][0].tail = "."
+    assert html._plain_markdown(column).startswith("Erster Absatz\nmit \\*Stern\\*. *betont*.\n\n###")
+    column[0].append(etree.fromstring("<br/>"))
     assert html._plain_markdown(column) is None
+    # a column in a column is stripped as a block of its own (a no-break space at its start goes)
+    nested = etree.fromstring("<div><p>eins</p><div> <p>\xa0zwei</p></div><p>\xa0drei</p></div>")
+    assert html._plain_markdown(nested) == html._MARKDOWN.convert_soup(html._soup(nested)) == "eins\n\nzwei\n\n\xa0drei"

@@ -588,36 +588,120 @@ def _read_body(article: Article, body, layout: str) -> None:
     _paragraphs_to_body(article, markdown)
 
 
-# A text column of paragraphs and headings of plain text (most columns: markup inside a paragraph is rare) is written
-# here as markdownify writes it, without the bs4 tree it reads (the two cost two fifths of an HTML page): runs of
-# spaces and tabs as one space, a run of whitespace with a line break as one line break, * and _ escaped, each block
-# stripped, the blocks apart by a blank line, the whole stripped. tests/test_worker_shortcuts.py holds it to markdownify.
+# A text column of paragraphs and headings, with emphasis and links inside (most columns), is written here as
+# markdownify writes it, without the bs4 tree it reads (the two cost two fifths of an HTML page): in every string runs
+# of spaces and tabs as one space, a run of whitespace with a line break as one line break, * and _ escaped; each
+# block stripped, whitespace between blocks and at a block's edges dropped, emphasis as *…* and **…**, a link as
+# [text](href "title"); the blocks apart by a blank line. Any other markup: markdownify converts the column.
+# tests/test_worker_shortcuts.py holds it to markdownify on random columns.
 _COLUMN_TAGS = frozenset({"div", "article", "section"})  # (markdownify converts these alike)
 _HEADINGS = {f"h{n}": "#" * n for n in range(1, 7)}
+_EMPHASIS = {"em": "*", "i": "*", "strong": "**", "b": "**"}
 _MD_LINE_BREAK = re.compile(r"[\t \r\n]*[\r\n][\t \r\n]*")
 _MD_SPACES = re.compile(r"[\t ]+")
 _MD_WHITESPACE = re.compile(r"[\t \r\n]+")
+_ASCII_SPACES = " \n\t\f\r"  # a string of these alone bs4 keeps as one line break or space
 
 
 def _plain_markdown(column) -> str | None:
-    """The Markdown of a column whose children are paragraphs and headings holding text alone, with nothing but
-    whitespace between them; None for any other column (markdownify converts it)."""
-    if column.tag not in _COLUMN_TAGS or (column.text and not column.text.isspace()):
+    """The Markdown of a column of paragraphs, headings and columns, with emphasis and links inside them and nothing
+    but whitespace between them; None for any other column (markdownify converts it)."""
+    blocks = _blocks(column) if column.tag in _COLUMN_TAGS else None
+    return None if blocks is None else "\n\n".join(blocks).strip()
+
+
+def _blocks(column) -> list[str] | None:
+    if column.text and not column.text.isspace():
         return None
     blocks = []
     for child in column:
         tag = child.tag
-        if (tag != "p" and tag not in _HEADINGS) or len(child) or (child.tail and not child.tail.isspace()):
-            return None  # markup inside (a comment too), or text between the blocks
-        text = child.text
-        if not text or text.isspace():
-            if tag != "p":
+        if child.tail and not child.tail.isspace():
+            return None  # text between the blocks
+        if tag in _COLUMN_TAGS:
+            inner = _blocks(child)
+            block = None if inner is None else "\n\n".join(inner).strip()
+        elif tag == "p":
+            block = _inline(child, True)
+            block = None if block is None else block.strip(" \t\r\n")
+        elif tag in _HEADINGS:
+            block = _inline(child, True)
+            if block is None or not block.strip():
                 return None  # (markdownify writes an empty heading as a lone `#`)
-            continue  # an empty paragraph writes nothing
-        text = _MD_SPACES.sub(" ", _MD_LINE_BREAK.sub("\n", text)).replace("*", r"\*").replace("_", r"\_")
-        text = text.lstrip(" \t\r\n").rstrip()
-        blocks.append(text if tag == "p" else f"{_HEADINGS[tag]} {_MD_WHITESPACE.sub(' ', text.strip())}")
-    return "\n\n".join(blocks).strip()
+            block = f"{_HEADINGS[tag]} {_MD_WHITESPACE.sub(' ', block.strip())}"
+        else:
+            return None
+        if block is None:
+            return None
+        if block:
+            blocks.append(block)
+    return blocks
+
+
+def _inline(el, block: bool) -> str | None:
+    """The Markdown of what a paragraph or heading (block) or an emphasis or link holds; None for other markup."""
+    written = []
+    last = len(el)
+    for i, text in enumerate([el.text, *(child.tail for child in el)]):
+        if i:
+            markup = _markup(el[i - 1])
+            if markup is None:
+                return None
+            written.append(markup)
+        if not text or block and (i == 0 or i == last) and text.isspace():
+            continue  # whitespace at a block's edge is dropped
+        if not text.strip(_ASCII_SPACES):
+            text = "\n" if "\n" in text else " "
+        # (each pattern only where it can match: both try every space)
+        if "\n" in text or "\r" in text:
+            text = _MD_LINE_BREAK.sub("\n", text)
+        if "  " in text or "\t" in text:
+            text = _MD_SPACES.sub(" ", text)
+        text = text.replace("*", r"\*").replace("_", r"\_")
+        if block and i == 0:
+            text = text.lstrip(" \t\r\n")
+        if block and i == last:
+            text = text.rstrip()
+        written.append(text)
+    written = [piece for piece in written if piece]
+    joined = "".join(written)
+    return _newlines_met(written) if "\n" in joined else joined
+
+
+def _newlines_met(pieces: list[str]) -> str:
+    """The pieces joined as markdownify joins a tag's: where one's closing line breaks meet the next one's opening
+    line breaks, the longer run of them stays, at most two. (A piece of line breaks alone only opens.)"""
+    joined = [""]
+    for piece in pieces:
+        content = piece.strip("\n")
+        opening = piece[:len(piece) - len(piece.lstrip("\n"))]
+        closing = piece[len(opening) + len(content):]
+        if joined[-1] and opening:
+            opening = "\n" * min(2, max(len(joined.pop()), len(opening)))
+        joined += [opening, content, closing]
+    return "".join(joined)
+
+
+def _markup(el) -> str | None:
+    """An emphasis or link as Markdown, its edge spaces outside the marks; None for other markup (or a comment)."""
+    tag = el.tag
+    if tag not in _EMPHASIS and tag != "a":
+        return None
+    inner = _inline(el, False)
+    if inner is None:
+        return None
+    before, after, text = (" " if inner[:1] == " " else ""), (" " if inner[-1:] == " " else ""), inner.strip()
+    if not text:
+        return ""
+    if tag != "a":
+        return f"{before}{_EMPHASIS[tag]}{text}{_EMPHASIS[tag]}{after}"
+    href, title = el.get("href"), el.get("title")
+    if text.replace(r"\_", "_") == href and not title:
+        return f"<{href}>"
+    if not href:
+        return text
+    title = ' "%s"' % title.replace('"', r'\"') if title else ""
+    return f"{before}[{text}]({href}{title}){after}"
 
 
 def _drop_furniture(root) -> None:
