@@ -224,7 +224,7 @@ def _read_and_parse(_shared, task: tuple) -> dict:
     return result
 
 
-def _look_again(seen: tuple[frozenset[str], frozenset[str] | None, dict | None], task: tuple) -> dict | None:
+def _look_again(seen: tuple[frozenset[str], frozenset[str] | None, re.Pattern | None], task: tuple) -> dict | None:
     """An unsigned compact page parsed again with every byline of the archive; a result only if that changes it.
 
     `changed` (the names that came or went since the page's last look) is None for a page parsed in this build;
@@ -259,30 +259,39 @@ def _look_again(seen: tuple[frozenset[str], frozenset[str] | None, dict | None],
 _WORD_START = re.compile(r"(?<!\w)\w")
 
 
-def name_index(names: Iterable[str]) -> dict[str, list[str]] | None:
-    """The names by their first two characters, whitespace as the text parser takes it; None when a name could not
-    be found that way (then every page is read again)."""
-    by_start: dict[str, list[str]] = {}
+def name_index(names: Iterable[str]) -> re.Pattern | None:
+    """One pattern that finds any of the names from a word's start, whitespace as the text parser takes it; None
+    when a name could not be found that way (then every page is read again). The names share their beginnings in
+    it (a trie: "Lisa DeLuca" and "Lisa Fritsch" are "Lisa (?:DeLuca|Fritsch)"), so at a word's start the regex
+    engine follows one branch instead of trying every name; a name that ends where a longer one goes on ends the
+    branch (holding the shorter one is enough)."""
+    trie: dict = {}
     for name in names:
         name = " ".join(name.split())
         if len(name) < 2 or not _WORD_START.match(name):
             return None
-        by_start.setdefault(name[:2], []).append(name)
-    return by_start
+        node = trie
+        for char in name:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    if not trie:
+        return re.compile(r"(?!)")  # no names: nothing to find
+
+    def branch(node: dict) -> str:
+        if "" in node:
+            return ""
+        choices = [re.escape(char) + branch(child) for char, child in sorted(node.items())]
+        return choices[0] if len(choices) == 1 else "(?:" + "|".join(choices) + ")"
+
+    return re.compile(r"(?<!\w)" + branch(trie))
 
 
-def _holds_any(text: str, index: dict[str, list[str]] | None) -> bool:
+def _holds_any(text: str, index: re.Pattern | None) -> bool:
     """Whether any name of the index (name_index) stands in the text from a word's start, whitespace taken as the
     text parser takes it (no-break spaces, soft hyphens, runs of spaces); True whenever that cannot be told."""
     if index is None:
         return True
-    text = " ".join(text.replace("\u00a0", " ").replace("\u00ad", "").split())
-    for m in _WORD_START.finditer(text):
-        at = m.start()
-        for name in index.get(text[at:at + 2], ()):
-            if text.startswith(name, at):
-                return True
-    return False
+    return index.search(" ".join(text.replace("\u00a0", " ").replace("\u00ad", "").split())) is not None
 
 
 def _render(_shared, task: tuple) -> dict:

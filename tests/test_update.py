@@ -319,6 +319,12 @@ def test_a_second_look_is_skipped_only_for_pages_without_the_names():
     assert not _holds_any("Streik beendet\nGenua. Die Hafenarbeiter haben ihren Streik beendet.", names)
     assert not _holds_any("Die MeLisa DeLuca-Werft", names) and not _holds_any("Lisa De Luca", names)
     assert _holds_any("kein Name hier", name_index({"»Anonym«"}))  # a name the index cannot find: read again
+    assert not _holds_any("Lisa DeLuca", name_index(set()))
+    # names that share their beginnings, one the beginning of another
+    shared = name_index({"Lisa DeLuca", "Lisa Fritsch", "Li Wei", "Lisa", "Volker Hermsdorf"})
+    assert _holds_any("Von Li Wei, Peking", shared) and _holds_any("Von Lisa Fritsche", shared)
+    assert _holds_any("Lisann schreibt", shared)  # "Lisa" from a word's start
+    assert not _holds_any("Von Li Weng und Elisa Fritsch", shared) and not _holds_any("Von Volker Herms", shared)
 
 
 def test_warc_files_read_by_workers_give_the_archive_one_process_gives(tmp_path):
