@@ -122,3 +122,11 @@ def test_plain_column_shortcut_takes_the_usual_column_and_leaves_markup():
     # a column in a column is stripped as a block of its own (a no-break space at its start goes)
     nested = etree.fromstring("<div><p>eins</p><div> <p>\xa0zwei</p></div><p>\xa0drei</p></div>")
     assert html._plain_markdown(nested) == html._MARKDOWN.convert_soup(html._soup(nested)) == "eins\n\nzwei\n\n\xa0drei"
+
+
+def test_bylines_are_read_only_when_they_could_make_a_listing():
+    items = ["Titel eins", "Von Anna Beispiel", "Titel zwei", "Von Bernd Muster", "Titel drei", "Von Carla Probe"]
+    assert listing.listing_reason(items, None) == "listing page: 3 bylines, 0 date headings, 0 comment counters"
+    assert listing.listing_reason(items[:4], None) is None
+    dated = ["01.02.2024", *items[:4], "02.02.2024"]
+    assert listing.listing_reason(dated, None) == "listing page: 2 bylines, 2 date headings, 0 comment counters"

@@ -36,9 +36,12 @@ def listing_reason(lines: list[str], url: str | None) -> str | None:
             for pattern, what in _LISTING_MARKERS:
                 if pattern.match(line):
                     return f"listing page: {what} (`{line[:40]}`)"
-    bylines = sum(1 for line in lines if line.startswith("Von ") and c.parse_byline(line, require_von=True))
     date_headings = sum(1 for line in lines if _DATE_HEADING.match(line))
     counters = sum(1 for line in lines if line.endswith(_COUNTER_ENDS) and _COUNTER.search(line))
+    signed = [line for line in lines if line.startswith("Von ")]
+    if len(signed) < 3 and date_headings < 2 and counters < 2:
+        return None  # too few lines to be three bylines: none need be read (an article's own byline is one)
+    bylines = sum(1 for line in signed if c.parse_byline(line, require_von=True))
     if bylines >= 3 or date_headings >= 2 or counters >= 2:
         return f"listing page: {bylines} bylines, {date_headings} date headings, {counters} comment counters"
     return None
