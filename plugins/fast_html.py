@@ -1,5 +1,5 @@
-"""The HTML of a table page's rows and facet values, written in Python for templates/_table.html and
-templates/_facet_results.html: the same characters their Jinja loops wrote.
+"""The HTML of a table page's rows and facet values and of a query's rows, written in Python for templates/_table.html,
+templates/_facet_results.html and templates/query-archive.html: the same characters their Jinja loops wrote.
 
 Datasette renders templates with Jinja's async mode, where every `{{ … }}` goes through an await check and
 every loop through an async iterator: the ~180 cells of a 20-row articles page and the ~150 facet values of a
@@ -33,6 +33,18 @@ def table_rows(display_rows) -> Markup:
     return Markup("".join(out))
 
 
+def query_rows(columns, display_rows) -> Markup:
+    """The <tr>s of query.html's <tbody> (a canned query's or any SQL's results), with the whitespace its loop wrote."""
+    classes = [_css_class(column) for column in columns]
+    out = []
+    for row in display_rows:
+        out.append("\n        <tr>\n            ")
+        for css_class, value in zip(classes, row):
+            out.append(f'\n                <td class="col-{css_class}">{escape(value)}</td>\n            ')
+        out.append("\n        </tr>\n    ")
+    return Markup("".join(out))
+
+
 def _soft_str(value) -> str:
     # Jinja's `string` filter: a str (or Markup) as it is, anything else str()
     return value if isinstance(value, str) else str(value)
@@ -59,3 +71,4 @@ def facet_values(results) -> Markup:
 def prepare_jinja2_environment(env):
     env.globals["table_rows"] = table_rows
     env.globals["facet_values"] = facet_values
+    env.globals["query_rows"] = query_rows

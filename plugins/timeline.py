@@ -185,8 +185,9 @@ async def page_where(datasette, request, database: str, table: str) -> tuple[str
     """The conditions of a table page as Datasette's table view writes them for its count: the query string's
     filters, then every filters_from_request hook (the search, `_where`, `_through`); no pagination. The same
     text and parameters, so fast_table answers both from the one reading of the hits."""
-    filter_args = [(key, value) for key in request.args if not (key.startswith("_") and "__" not in key)
-                   for value in request.args.getlist(key)]
+    args = request.args  # parsed anew on each access: once here, not once per argument
+    filter_args = [(key, value) for key in args if not (key.startswith("_") and "__" not in key)
+                   for value in args.getlist(key)]
     units = datasette.table_metadata(database, table).get("units", {})
     where_clauses, params = Filters(sorted(filter_args), units, ureg).build_where_clauses(table)
     for hook in pm.hook.filters_from_request(request=request, table=table, database=database, datasette=datasette):

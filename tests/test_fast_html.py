@@ -99,3 +99,21 @@ def test_toggle_urls_are_datasettes(query, args):
         expected = path_with_added_args(request, args, path)
         assert fast_table.QUERY_ARGS.path_with_added_args(request, args, path) == expected
         assert fast_table.QUERY_ARGS.path_with_added_args(request, args, path) == expected  # remembered
+
+
+def test_query_rows_are_datasettes(datasette):
+    """The rows of a query page (the ranked search): Datasette's own loop from its query.html, rendered by its Jinja
+    environment, against query_rows()."""
+    import datasette as package
+
+    source = (Path(package.__file__).parent / "templates" / "query.html").read_text()
+    loop = source[source.index("{% for row in display_rows %}"):source.index("</tbody>")]
+    columns = ["id", "published", "snippet", "odd column/ä"]
+    rows = [[Markup('<a href="/x">a-1</a>'), "2020-01-02", Markup("… <mark>Geld</mark> & mehr"), None],
+            ["<script>", 3, 1.5, Markup("&nbsp;")]]
+    theirs = asyncio.run(datasette.jinja_env.from_string(loop).render_async(
+        columns=columns, display_rows=rows, zip=zip))
+    ours = asyncio.run(datasette.jinja_env.from_string("{{ query_rows(columns, display_rows) }}\n    ").render_async(
+        columns=columns, display_rows=rows))
+    assert ours == theirs
+    assert "&lt;script&gt;" in ours and "<mark>Geld</mark> &amp; mehr" not in ours and "<mark>Geld</mark> & mehr" in ours
