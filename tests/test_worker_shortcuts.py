@@ -130,3 +130,24 @@ def test_bylines_are_read_only_when_they_could_make_a_listing():
     assert listing.listing_reason(items[:4], None) is None
     dated = ["01.02.2024", *items[:4], "02.02.2024"]
     assert listing.listing_reason(dated, None) == "listing page: 2 bylines, 2 date headings, 0 comment counters"
+
+
+def test_first_letter_is_the_first_of_the_written_text():
+    import random
+
+    from ingest.parse import html
+
+    rng = random.Random(5)
+    for _ in range(3000):
+        column = _column(rng)
+        for el in column.iter():
+            if isinstance(el.tag, str):
+                text = html._text(el)
+                assert html._first_letter(el) == (text[0] if text else None), html._html(el)
+
+
+def test_furniture_initials_are_the_furniture_lines_first_letters():
+    from ingest.parse import html
+
+    alternatives = html._FURNITURE.pattern.removeprefix("^(?:").removesuffix(")").split("|")
+    assert set(html._FURNITURE_INITIALS) == {alternative[0] for alternative in alternatives}

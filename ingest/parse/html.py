@@ -704,9 +704,31 @@ def _markup(el) -> str | None:
     return f"{before}[{text}]({href}{title}){after}"
 
 
+_FURNITURE_INITIALS = "TEAFD"  # the first letters of _FURNITURE's lines: most paragraphs open with another one
+
+
+def _opens_with(el, initials: str) -> bool:
+    """Whether the element's text (as _text writes it) opens with one of the letters, found without writing it."""
+    letter = _first_letter(el)
+    return letter is not None and letter in initials
+
+
+def _first_letter(el) -> str | None:
+    """The first character of the element's text that is not whitespace: its strings in _text's order."""
+    if (text := el.text) and not text.isspace():
+        return text.lstrip()[0]
+    for child in el:
+        if child.tag.__class__ is str and (found := _first_letter(child)) is not None:
+            return found
+        if (tail := child.tail) and not tail.isspace():
+            return tail.lstrip()[0]
+    return None
+
+
 def _drop_furniture(root) -> None:
     for el in list(root.iterdescendants("p", "div", "span", "ul")):
-        if not _gone(el, root) and _FURNITURE.match(text := _text(el)) and len(text) < 300:
+        if (_opens_with(el, _FURNITURE_INITIALS) and not _gone(el, root) and _FURNITURE.match(text := _text(el))
+                and len(text) < 300):
             _drop(el)
 
 
