@@ -108,12 +108,15 @@ def parse_one(page: RawPage, known_authors: frozenset[str]) -> Parsed:
         return Parsed(page, error=f"parser failed: {type(err).__name__}: {err}", kind="error")
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False)  # json.dumps(…, ensure_ascii=False) makes one for every call
+
+
 def _encode(parsed: Parsed, record: dict | None = None) -> bytes:
     payload = (record or parsed.article.to_dict()) if parsed.article else {
         "error": parsed.error, "kind": parsed.kind, "items": parsed.items}
     if parsed.kept_previous:
         payload = {**payload, "kept_previous": parsed.kept_previous}  # (the caller's record stays as it was)
-    return zlib.compress(json.dumps(payload, ensure_ascii=False).encode("utf-8"))
+    return zlib.compress(_JSON.encode(payload).encode("utf-8"))
 
 
 def _decode(page: RawPage, blob: bytes) -> Parsed:
@@ -133,13 +136,16 @@ def article_key(parsed: Parsed) -> str:
     return f"file-{stem}"
 
 
+_NON_WORD = re.compile(r"\W+")
+
+
 def _same_article_key(article: Article) -> str | None:
     """Pages of one article under unrelated ids (old `/2010/08-18/030.php` vs `/artikel/149407…`): same title,
     day and opening words. A digest, so the pages table can index it."""
     if not article.title or not article.published_date or not article.body_markdown:
         return None
-    title = re.sub(r"\W+", " ", article.title).strip().casefold()
-    body = re.sub(r"\W+", " ", article.body_markdown[:160]).strip().casefold()
+    title = _NON_WORD.sub(" ", article.title).strip().casefold()
+    body = _NON_WORD.sub(" ", article.body_markdown[:160]).strip().casefold()
     return hashlib.sha1("\x1f".join((title, article.published_date, body[:120])).encode("utf-8")).hexdigest()
 
 

@@ -161,6 +161,7 @@ def start_fts(db: sqlite_utils.Database) -> None:
     conn.execute(f"CREATE VIRTUAL TABLE [{fts}] USING FTS5 ({_FTS_VALUES}, tokenize='{FTS_TOKENIZE}', content=[articles])")
     conn.execute(f"INSERT INTO [{fts}] ([{fts}], rank) VALUES ('hashsize', {FTS_BUILD_HASHSIZE})")
     conn.execute(f"INSERT INTO [{fts}] ([{fts}], rank) VALUES ('automerge', 0)")
+    conn.execute(f"INSERT INTO [{fts}] ([{fts}], rank) VALUES ('crisismerge', {FTS_BUILD_CRISISMERGE})")
 
 
 def _read_archive(path: str | Path, read, empty):
@@ -317,6 +318,12 @@ def _set_counts(conn: sqlite3.Connection, table: str, key: str, counts_sql: str)
 # afterwards so a later writer does not inherit them (bench/README.md has the numbers).
 FTS_BUILD_HASHSIZE = 256 * 2**20
 FTS_DEFAULT_HASHSIZE, FTS_DEFAULT_AUTOMERGE = 2**20, 4
+# Each statement that fills the index writes one segment (a fresh build fills it 2,000 rows at a time: 50 segments
+# at 100k articles, 500 at 1M); FTS5 merges 16 segments of a level as soon as they are there, even with automerge
+# off, and the final 'optimize' merges everything again: no merging before it (its most is 1,999 segments a level)
+# writes the index once. 100k articles: 15 → 11.5 CPU s to fill, optimize +0.4 s. Then back to FTS5's default,
+# with no row of its own in the config table (as enable_fts leaves it).
+FTS_BUILD_CRISISMERGE, FTS_DEFAULT_CRISISMERGE = 1999, 16
 
 
 def fill_fts(db: sqlite_utils.Database, filled: bool = False) -> None:
@@ -334,6 +341,8 @@ def fill_fts(db: sqlite_utils.Database, filled: bool = False) -> None:
     conn.execute(f"INSERT INTO [{fts}] ([{fts}]) VALUES ('optimize')")
     conn.execute(f"INSERT INTO [{fts}] ([{fts}], rank) VALUES ('hashsize', {FTS_DEFAULT_HASHSIZE})")
     conn.execute(f"INSERT INTO [{fts}] ([{fts}], rank) VALUES ('automerge', {FTS_DEFAULT_AUTOMERGE})")
+    conn.execute(f"INSERT INTO [{fts}] ([{fts}], rank) VALUES ('crisismerge', {FTS_DEFAULT_CRISISMERGE})")
+    conn.execute(f"DELETE FROM [{fts}_config] WHERE k = 'crisismerge'")
 
 
 VACUUM_FREE_SHARE = 0.05
@@ -374,8 +383,11 @@ def building(target: str | Path) -> Iterator[sqlite_utils.Database]:
         raise
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False)  # json.dumps(…, ensure_ascii=False) makes one for every call
+
+
 def json_list(values: list) -> str:
-    return json.dumps(values, ensure_ascii=False)
+    return _JSON.encode(values)
 
 
 # --- updates in place ------------------------------------------------------------------------------------------
