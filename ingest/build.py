@@ -43,7 +43,7 @@ from ingest.parse import decode_page, parse_page
 from ingest.sources.files import META_SUFFIX, PAGE_SUFFIXES, RawPage, Unreadable, read_file
 from ingest.sources.warc import WARC_SUFFIXES, WarcReader
 from ingest.urls import article_id, canonical_url
-from ingest.versions import keep_captures
+from ingest.versions import keep_captures, version_row
 
 # Which id wins when two ids turn out to be one article: the newest URL scheme first.
 _ID_PREFERENCE = ("artikel-", "beilage-", "rlk-", "blog-", "print-", "file-")
@@ -108,15 +108,12 @@ def parse_one(page: RawPage, known_authors: frozenset[str]) -> Parsed:
         return Parsed(page, error=f"parser failed: {type(err).__name__}: {err}", kind="error")
 
 
-_JSON = json.JSONEncoder(ensure_ascii=False)  # json.dumps(…, ensure_ascii=False) makes one for every call
-
-
 def _encode(parsed: Parsed, record: dict | None = None) -> bytes:
     payload = (record or parsed.article.to_dict()) if parsed.article else {
         "error": parsed.error, "kind": parsed.kind, "items": parsed.items}
     if parsed.kept_previous:
         payload = {**payload, "kept_previous": parsed.kept_previous}  # (the caller's record stays as it was)
-    return zlib.compress(_JSON.encode(payload).encode("utf-8"))
+    return zlib.compress(store.JSON.encode(payload).encode("utf-8"))
 
 
 def _decode(page: RawPage, blob: bytes) -> Parsed:
@@ -754,7 +751,7 @@ class _Phases:
         now = self._now()
         if self.name is not None:
             self.rows.append((self.name, *(b - a for a, b in zip(self.at, now))))
-        self.name, self.at = name, self._now()
+        self.name, self.at = name, now
         if name is None:
             total = [sum(row[i] for row in self.rows) for i in (1, 2, 3)]
             print(f"{'phase':<24}{'wall s':>9}{'main CPU s':>12}{'workers CPU s':>15}", file=sys.stderr)
@@ -820,8 +817,9 @@ def _ingest(db, raw_dir: Path, pool: Workers, fresh: bool, progress: bool) -> Su
     affected |= changes.linked
     phases("writing articles")
     places, agencies = _write_articles(db, pool, affected, fresh, progress, summary)
-    phases("aliases, listed dates")
+    phases("capture versions")
     keep_captures(db, None if fresh else affected)
+    phases("aliases, listed dates")
     store.relink_aliases(db, None if fresh else changes.urls | store.alias_urls_of(db, affected))
     listed_later = store.set_listed_dates(db, plan.listed)
     if fresh or affected or listed_later or summary.pages_parsed or summary.pages_gone:
@@ -872,13 +870,8 @@ def _write_batch(db, batch: list[dict], fresh: bool, changes: _Changes, versions
             row = result["page"]
         elif prev and prev["status"] == "article" and prev["record"] and row["status"] == "article" \
                 and prev["sha256"] != row["sha256"]:
-            record = json.loads(zlib.decompress(prev["record"]))
-            record.pop("kept_previous", None)
-            versions.append({"article_id": prev["article_id"], "source_path": row["source_path"],
-                             "sha256": prev["sha256"], "replaced_at": now, "title": record.get("title"),
-                             "teaser": record.get("teaser"), "published": record.get("published"),
-                             "body_markdown": record.get("body_markdown"),
-                             "record": json.dumps(record, ensure_ascii=False)})
+            versions.append({**version_row(prev["article_id"], row["source_path"], prev["sha256"], prev["record"]),
+                             "replaced_at": now})
         if row.get("own_article_id") and not fresh:  # (a fresh build chooses among every page anyway)
             changes.own_ids.add(row["own_article_id"])
             changes.urls.add(row["article_url"])

@@ -383,11 +383,13 @@ def building(target: str | Path) -> Iterator[sqlite_utils.Database]:
         raise
 
 
-_JSON = json.JSONEncoder(ensure_ascii=False)  # json.dumps(…, ensure_ascii=False) makes one for every call
+# JSON as the archive stores it (characters as they are), one encoder for every record and list a build writes:
+# json.dumps(…, ensure_ascii=False) makes one for every call
+JSON = json.JSONEncoder(ensure_ascii=False)
 
 
 def json_list(values: list) -> str:
-    return _JSON.encode(values)
+    return JSON.encode(values)
 
 
 # --- updates in place ------------------------------------------------------------------------------------------
@@ -524,10 +526,11 @@ def update_records(db: sqlite_utils.Database, rows: list[dict]) -> None:
 
 
 def add_versions(db: sqlite_utils.Database, versions: list[dict]) -> None:
+    """Rows of article_versions (ingest/versions.py's version_row, with replaced_at, or kind and captured_at)."""
     columns = ["article_id", "source_path", "sha256", "replaced_at", "title", "teaser", "published", "body_markdown",
-               "record"]
+               "record", "kind", "captured_at"]
     db.conn.executemany(f"INSERT INTO article_versions ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-                        [tuple(version[column] for column in columns) for version in versions])
+                        [tuple(version.get(column) for column in columns) for version in versions])
 
 
 def touch_pages(db: sqlite_utils.Database, stats: list[tuple]) -> None:
