@@ -50,6 +50,10 @@ _ID_PREFERENCE = ("artikel-", "beilage-", "rlk-", "blog-", "print-", "file-")
 # Compact dumps without a byline get a second look with every byline of the archive (glued bylines split better).
 _SECOND_LOOK_SHAPES = ("S3", "S5")
 BATCH = 500  # pages per write; chunks of work sent to a worker are smaller
+# Articles rendered ahead of the writer: RENDER_AHEAD chunks of RENDER_CHUNK per worker (4,096 with two), more than
+# one insert batch of store.insert_articles (2,000 rows), so the workers render the next batch while the writer inserts
+# and indexes this one (with 256 ahead they ran dry early in each batch, and then the writer waited for them)
+RENDER_CHUNK, RENDER_AHEAD = 32, 64
 
 
 @dataclass
@@ -988,7 +992,7 @@ def _write_articles(db, pool: Workers, ids: set[str], fresh: bool, progress: boo
                         agencies[code] = agency_name(code)
                 yield row
 
-        rows = pool.map(_render, None, store.article_sources(db, None), chunk=32)
+        rows = pool.map(_render, None, store.article_sources(db, None), chunk=RENDER_CHUNK, ahead=RENDER_AHEAD)
         store.start_fts(db)  # filled as the rows come: the writer indexes while the workers render
         store.insert_articles(db, noted(tqdm(rows, desc="writing articles", unit="article", disable=not progress)),
                               index=True)
@@ -1000,8 +1004,9 @@ def _write_articles(db, pool: Workers, ids: set[str], fresh: bool, progress: boo
     store.forget_in_fts(db, set(ids))
     store.delete_articles(db, gone)
     batch, written = [], 0
-    for row in tqdm(pool.map(_render, None, store.article_sources(db, live), chunk=32, size=len(live)), total=len(live),
-                    desc="writing articles", unit="article", disable=not progress):
+    rows = pool.map(_render, None, store.article_sources(db, live), chunk=RENDER_CHUNK, size=len(live),
+                    ahead=RENDER_AHEAD)
+    for row in tqdm(rows, total=len(live), desc="writing articles", unit="article", disable=not progress):
         batch.append(row)
         if len(batch) >= BATCH:
             store.upsert_articles(db, batch)
