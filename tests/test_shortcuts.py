@@ -118,3 +118,73 @@ def test_workers_share_what_the_building_process_loaded(tmp_path):
         assert stems._of_kinds.cache_info().currsize >= 5
     finally:
         pool.close()
+
+
+# words, marks that join words (' ’ . -), others that part them, spaces of every kind: what a body is made of
+_WORD_PIECES = ["Wort", "Straße", "ä", "x", "3", "12.000", "_", "'", "’", ".", "-", "–", ",", "/", "»", "«", "(",
+                ")", " ", "  ", "\n\n", "\t", "\xa0", "\u2009", "…", "z. B.", "3,5", "US-Präsident", "#", "*", "é"]
+
+
+def test_words_are_counted_as_the_word_pattern_finds_them():
+    import random
+
+    from ingest import model
+
+    rng = random.Random(3)
+    texts = ["", "Wort", " – ", "a" * 20, " ".join(["Wort"] * model._WORDS_GROUPED)]
+    texts += ["".join(rng.choice(_WORD_PIECES) for _ in range(rng.randint(0, 300))) for _ in range(3000)]
+    for text in texts:
+        assert model.count_words(text) == len(model._WORD.findall(text)), text
+    assert model.count_words(None) == 0
+
+
+def test_record_is_what_asdict_gives():
+    import dataclasses
+
+    from ingest.model import Article
+
+    article = Article(url="u", title="T", authors=["A", "B"], agencies=["dpa"], word_count=3, paywalled=False)
+    record = article.to_dict()
+    assert record == dataclasses.asdict(article) and list(record) == list(dataclasses.asdict(article))
+    assert record["authors"] is not article.authors  # a copy: the record may be changed apart from the article
+    article.later = "x"  # an attribute that is no field: still the fields alone
+    assert article.to_dict() == dataclasses.asdict(article) and "later" not in article.to_dict()
+
+
+_URL_PIECES = ["https://", "http://", "www.jungewelt.de", "jungewelt.de", "/", "artikel", "beilage", "blogs", "rlk",
+               "%2F", "%62", "%", "?", "ref=", "&", "#", "loginFailed.php", "\t", "\n", " ", "+", "x", "123.html"]
+
+
+def test_page_kind_shortcut_is_the_url_reading():
+    import random
+
+    from ingest.urls import page_kind_from_url
+
+    rng, named = random.Random(5), 0
+    urls = [None, "", "https://www.jungewelt.de/beilage/art/1", "/blogs/x/2", "www.jungewelt.de/loginFailed.php?ref="
+            "%2Fbeilage%2Fart%2F123", "https://www.jungewelt.de/loginFailed.php?ref=%2F%62logs%2Fa%2F1"]
+    urls += ["".join(rng.choice(_URL_PIECES) for _ in range(rng.randint(1, 10))) for _ in range(20000)]
+    # and paths that open with a kind's folder, maybe spelt with escapes, tabs or behind the paywall's wrapper
+    for _ in range(5000):
+        path = "/" + rng.choice(["beilage", "blogs", "rlk", "b%65ilage", "bl\togs", "r%6Ck", "artikel", "Beilage"])
+        path += rng.choice(["/", "", "/art/12", "%2F1"])
+        wrapped = rng.choice([path, "/loginFailed.php?ref=" + path.replace("/", "%2F"), "/loginFailed.php?ref=" + path])
+        urls.append(rng.choice(["https://www.jungewelt.de", "jungewelt.de", "", " http://x"]) + wrapped)
+    for url in urls:
+        assert common.page_kind_of_url(url) == page_kind_from_url(url), url
+        named += common.page_kind_of_url(url) is not None
+    assert named > 500
+
+
+def test_glue_and_initial_are_found_where_the_plain_patterns_find_them():
+    import random
+    import re
+
+    rng = random.Random(9)
+    behind = re.compile(rf"(?<=[{common._LOWER}*)])(?=[{common._UPPER}»„\"“0-9])")
+    initial = re.compile(r"\b[A-Z]\.$")
+    for _ in range(20000):
+        line = "".join(rng.choice("aZé É*)»„\"“0-.\n x") for _ in range(rng.randint(0, 130)))
+        end = min(len(line), 110)
+        assert [m.end() for m in common._GLUE.finditer(line, 0, end)] == [m.start() for m in behind.finditer(line, 0, end)]
+        assert bool(common._INITIAL_AT_END.search(line, max(0, len(line) - 3))) == bool(initial.search(line))

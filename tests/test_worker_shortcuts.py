@@ -151,3 +151,47 @@ def test_furniture_initials_are_the_furniture_lines_first_letters():
 
     alternatives = html._FURNITURE.pattern.removeprefix("^(?:").removesuffix(")").split("|")
     assert set(html._FURNITURE_INITIALS) == {alternative[0] for alternative in alternatives}
+
+
+# --- a line that starts with a label (html._line_starting): asked of the strings only where the text holds it -------
+_LABEL_PIECES = ["Themen:", "Themen", ":", "The", "men:", "Foto:", "Fotos:", "Fo", "to: ", "Erschienen in der ",
+                 "Erschienen", " in der", "Ausgabe vom 1.2.2025", " ", "\n", "\xa0", "\u2009", "Wort", "T", "E"]
+_LABEL_STARTS = [("Themen:",), ("Foto:", "Fotos:"), ("Erschienen in der Ausgabe",)]
+
+
+def _label_text(rng) -> str | None:
+    return None if rng.random() < 0.3 else "".join(rng.choice(_LABEL_PIECES) for _ in range(rng.randint(1, 4)))
+
+
+def _labelled(rng, depth: int = 0):
+    from lxml import etree
+
+    el = etree.Element(rng.choice(["div", "p", "li", "ul", "strong", "a", "span", "em"]))
+    el.text = _label_text(rng)
+    for _ in range(rng.choice([0, 1, 2, 3]) if depth < 3 else 0):
+        if rng.random() < 0.1:
+            child = etree.Comment(rng.choice(["Themen:", "x"]))
+            el.append(child)
+        else:
+            child = _labelled(rng, depth + 1)
+            el.append(child)
+        child.tail = _label_text(rng)
+    return el
+
+
+def test_line_starting_is_found_as_the_strings_find_it():
+    import random
+
+    from ingest.parse import html
+
+    rng, found = random.Random(7), 0
+    for _ in range(4000):
+        tree = _labelled(rng)
+        for root in tree.iter():
+            if not isinstance(root.tag, str):
+                continue
+            for starts in _LABEL_STARTS:
+                line = html._line_starting(root, *starts)
+                assert line is html._line_starting_among_strings(root, starts), html._html(root)
+                found += line is not None
+    assert found > 500  # (labels were found often enough to be tested)

@@ -5,6 +5,8 @@ import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from ingest.urls import page_kind_from_url
+
 BERLIN = ZoneInfo("Europe/Berlin")
 
 # --- header lines (format guide §1, §2) -------------------------------------------------
@@ -85,6 +87,17 @@ def _print_header(day, page, note, section, form) -> dict:
     supplement = "beilage" in (note or "").lower() or "beilage" in section.lower()
     return {"published": day, "print_edition_date": day, "print_page": page, "section": section,
             "page_kind": "beilage" if supplement else "print", "form": form}
+
+
+# --- the page kind a URL names --------------------------------------------------------------
+# page_kind_from_url names a kind only for a path under /beilage/, /blogs/ or /rlk/: a URL that holds none of
+# these words, nor a %-escape or a tab or line break (urlsplit and unquote could make one of them out of those),
+# reads None without splitting it (urlsplit and unquote cost a twentieth of a text dump's parse)
+_MAY_NAME_A_KIND = re.compile(r"beilage|blogs|rlk|[%\t\r\n]")
+
+
+def page_kind_of_url(url: str | None) -> str | None:
+    return page_kind_from_url(url) if url and _MAY_NAME_A_KIND.search(url) else None
 
 
 # --- names and bylines (§4) ---------------------------------------------------------------
@@ -195,13 +208,16 @@ def _is_listed_name(name: str) -> bool:
     return 2 <= len(name) <= 60 and len(name.split()) <= 6 and name[0].isupper() and not name.endswith((".", ":"))
 
 
-_GLUE = re.compile(rf"(?<=[{_LOWER}*)])(?=[{_UPPER}»„\"“0-9])")
+# where a byline runs into the text: the lower-case letter (or * or closing bracket) that ends the byline, matched
+# itself, not looked behind for (a search that opens with a character set skips ahead in C; one that opens with a
+# look-behind tries it at every character)
+_GLUE = re.compile(rf"[{_LOWER}*)](?=[{_UPPER}»„\"“0-9])")
 
 
 def split_glued_byline(line: str, known_authors: frozenset[str] = frozenset()) -> tuple[dict, str] | None:
     """`Volker Hermsdorf, HavannaDas …` → (byline, `Das …`); None when the line opens with no byline."""
     for m in _GLUE.finditer(line, 0, min(len(line), 110)):
-        head, rest = line[: m.start()], line[m.start():]
+        head, rest = line[: m.end()], line[m.end():]
         byline = parse_byline(head, known_authors)
         if byline and len(rest.strip()) > 0:
             return byline, rest
@@ -213,7 +229,8 @@ _INITIAL_AT_END = re.compile(r"\b[A-Z]\.$")
 
 def split_byline_line(line: str, known_authors: frozenset[str] = frozenset()) -> dict | None:
     """A byline standing on its own line: `Von …`, `Interview: …`, or a bare name (`Name*`, `Name, City`)."""
-    if line.endswith((".", "!", "?", ":", "…")) and not _INITIAL_AT_END.search(line):
+    # (the initial stands at the end: searched for there, not from every character of a paragraph)
+    if line.endswith((".", "!", "?", ":", "…")) and not _INITIAL_AT_END.search(line, max(0, len(line) - 3)):
         return None
     return parse_byline(line, known_authors)
 

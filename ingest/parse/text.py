@@ -6,7 +6,6 @@ import re
 from ingest.model import Article, ListingPage, PageError, count_words
 from ingest.parse import common as c
 from ingest.parse.listing import listing_items, listing_reason
-from ingest.urls import page_kind_from_url
 
 _CORPUS_CUT = (1990, 2010)  # dump lengths at which the corpus cut the page (§11)
 _LINK_TARGET = re.compile(r"\]\([^)\s]*(?:\s+\"[^\"]*\")?\)")
@@ -53,19 +52,20 @@ def parse_text(text: str, url: str | None = None, known_authors: frozenset[str] 
         article.page_kind = header.get("page_kind")
     if online_extra:
         article.page_kind = "online_extra"
-    article.page_kind = article.page_kind or page_kind_from_url(article.url)
+    article.page_kind = article.page_kind or c.page_kind_of_url(article.url)
 
     rest = lines[pos:]
     end, tail = c.find_end(rest)
     tail["cut_at_limit"] = _CORPUS_CUT[0] <= len(text.rstrip()) <= _CORPUS_CUT[1]
     rest = [c.strip_trailing_promo(line) for line in rest[:end]]
     rest = [line for line in rest if line]
+    glued: dict[str, tuple | None] = {}  # _shape and _head both ask the lines under the title: each is read once
     if article.shape is None:
-        article.shape = _shape(masthead, header, rest, known_authors)
+        article.shape = _shape(masthead, header, rest, known_authors, glued)
     if article.shape in ("S6", "S7"):
         body = _caption_first(article, rest)
     else:
-        body = _head(article, rest, known_authors)
+        body = _head(article, rest, known_authors, glued)
     _body(article, body, tail)
     article.section = article.section or tail["section"]
     return article
@@ -111,7 +111,14 @@ def _is_doubled(line: str, banners: set[str]) -> bool:
     return any(line == f"{b} {b}" for b in banners)
 
 
-def _shape(masthead: bool, header: dict | None, rest: list[str], known: frozenset[str]) -> str:
+def _glued_byline(line: str, known: frozenset[str], glued: dict[str, tuple | None]) -> tuple | None:
+    if line not in glued:
+        glued[line] = c.split_glued_byline(line, known)
+    return glued[line]
+
+
+def _shape(masthead: bool, header: dict | None, rest: list[str], known: frozenset[str],
+           glued: dict[str, tuple | None]) -> str:
     if masthead:
         return "S1"
     if header:
@@ -119,7 +126,7 @@ def _shape(masthead: bool, header: dict | None, rest: list[str], known: frozense
     if not rest or _looks_like_body(rest[0]) or len(rest) == 1:
         return "S7"
     for line in rest[1:4]:
-        if c.split_glued_byline(line, known):
+        if _glued_byline(line, known, glued):
             return "S3"
         if c.parse_byline(line, known, require_von=True):
             return "S4"
@@ -143,7 +150,7 @@ def _caption_first(article: Article, lines: list[str]) -> list[str]:
     return lines
 
 
-def _head(article: Article, lines: list[str], known: frozenset[str]) -> list[str]:
+def _head(article: Article, lines: list[str], known: frozenset[str], glued: dict[str, tuple | None]) -> list[str]:
     """title → [teaser] → [byline] → [image, caption] → body (§3–§5). Returns the body lines."""
     if not lines:
         raise PageError(f"no headline and no text after the header (shape {article.shape})")
@@ -157,8 +164,8 @@ def _head(article: Article, lines: list[str], known: frozenset[str]) -> list[str
         if c.IMAGE_FILE.match(line):
             found = True
             break
-        if glued := c.split_glued_byline(line, known):
-            byline, lines[i], found = glued[0], glued[1], True
+        if split := _glued_byline(line, known, glued):
+            byline, lines[i], found = split[0], split[1], True
             break
         if own := c.split_byline_line(line, known):
             found, i = True, i + 1
