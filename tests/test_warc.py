@@ -14,7 +14,7 @@ from warcio.warcwriter import WARCWriter
 
 from ingest.build import build
 from ingest.sources.files import RawPage, Unreadable
-from ingest.sources.warc import WarcReader, warc_pages
+from ingest.sources.warc import WarcReader, _Records, warc_pages, warc_paths
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CRAWL = FIXTURES / "crawl"
@@ -211,3 +211,126 @@ def test_a_gzipped_chunked_response_is_read_as_its_html(tmp_path):
                                                       payload=BytesIO(chunked), http_headers=headers))
     [page] = warc_pages(tmp_path)
     assert page.data == html and page.url == f"{JW}/artikel/100.eins.html"
+
+
+# --- FastWARC reads what it can vouch for, warcio the rest: the same pages and messages either way ---------------
+
+def read_all(raw: Path, fast: bool) -> tuple:
+    """Everything a reader gives and keeps for every WARC file under raw: pages, errors, revisits, listed days."""
+    reader = WarcReader(raw, fast=fast)
+    given = [(type(p).__name__, *vars(p).values()) for path in warc_paths(raw) for p in reader.read(path)]
+    given += [(type(p).__name__, *vars(p).values()) for p in reader.unresolved()]
+    return given, reader.listed, reader.payloads
+
+
+def gzip_members(packed: bytes) -> list[bytes]:
+    """Each record's gzip member, as the file holds them."""
+    spans = []
+    with BytesIO(packed) as stream:
+        records = ArchiveIterator(stream)
+        for _ in records:
+            records.read_to_end()
+            spans.append((records.get_record_offset(), records.get_record_length()))
+    return [packed[start: start + length] for start, length in spans]
+
+
+def encoded_responses(path: Path) -> bytes:
+    """A WARC.gz with a chunked, gzip-encoded response and a brotli-encoded one, each followed by another record
+    (the last record of a file is warcio's to read); the HTML each should give."""
+    import brotli
+    html = (CRAWL / "article_100.html").read_bytes()
+    packed = gzip.compress(html)
+    chunked = b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in (packed[:100], packed[100:])) + b"0\r\n\r\n"
+    with open(path, "wb") as stream:
+        writer = WARCWriter(stream, gzip=True)
+        for url, body, encoding in [(f"{JW}/artikel/100.eins.html", chunked, [("Content-Encoding", "gzip"),
+                                                                                ("Transfer-Encoding", "chunked")]),
+                                    (f"{JW}/artikel/101.zwei.html", brotli.compress(html), [("Content-Encoding", "br")])]:
+            headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html"), *encoding], protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(url, "response", payload=BytesIO(body), http_headers=headers))
+        writer.write_record(writer.create_warc_record(f"{JW}/artikel/101.zwei.html", "metadata",
+                                                      warc_content_type="application/warc-fields",
+                                                      payload=BytesIO(b"listed_date: 2025-02-11\r\n")))
+    return html
+
+
+def test_fastwarc_reads_every_record_but_the_last(tmp_path):
+    """The speed is FastWARC's only where it reads the records: every one of a sound file but the last, which
+    warcio reads for its checks of a file's end — gzipped or not."""
+    write_warc(tmp_path / "x.warc.gz")
+    (tmp_path / "x.warc").write_bytes(gzip.decompress((tmp_path / "x.warc.gz").read_bytes()))
+    for name in ("x.warc.gz", "x.warc"):
+        kinds = [type(record).__name__ for record in _Records(tmp_path / name)]
+        assert kinds == ["_FastRecord"] * (len(kinds) - 1) + ["ArcWarcRecord"] and len(kinds) > 40, name
+
+
+def test_encoded_responses_read_by_fastwarc_give_their_html(tmp_path):
+    html = encoded_responses(tmp_path / "x.warc.gz")
+    assert [type(record).__name__ for record in _Records(tmp_path / "x.warc.gz")][:2] == ["_FastRecord"] * 2
+    pages = list(warc_pages(tmp_path))
+    assert [(p.url, p.data, p.listed_date) for p in pages] == [(f"{JW}/artikel/100.eins.html", html, None),
+                                                              (f"{JW}/artikel/101.zwei.html", html, "2025-02-11")]
+    assert read_all(tmp_path, fast=True) == read_all(tmp_path, fast=False)
+
+
+def damaged_variants(tmp_path: Path) -> dict[str, bytes]:
+    """The fixture WARC damaged or written oddly in every way we know FastWARC and warcio read differently."""
+    write_warc(tmp_path / "x.warc.gz")
+    packed = (tmp_path / "x.warc.gz").read_bytes()
+    members = gzip_members(packed)
+    records = [gzip.decompress(member) for member in members]
+    plain = b"".join(records)
+    k = len(records) // 2
+    head, body = records[k].split(b"\r\n\r\n", 1)
+    before, after = b"".join(members[:k]), b"".join(members[k + 1:])
+    variants = {
+        "sound.warc.gz": packed, "sound.warc": plain,
+        # gzip: a member that is not one record, or a member damaged where FastWARC reads on quietly
+        "two-in-one-member.warc.gz": before + gzip.compress(records[k] + records[k + 1]) + b"".join(members[k + 2:]),
+        "one-member.warc.gz": gzip.compress(plain),
+        "split-in-block.warc.gz": before + gzip.compress(records[k][:-40]) + gzip.compress(records[k][-40:]) + after,
+        "split-in-blank-lines.warc.gz": before + gzip.compress(records[k][:-2]) + gzip.compress(b"\r\n") + after,
+        "blank-member.warc.gz": before + gzip.compress(b"\r\n") + b"".join(members[k:]),
+        "empty-member.warc.gz": before + gzip.compress(b"") + b"".join(members[k:]),
+        "member-trailer-cut.warc.gz": before + members[k][:-5] + after,
+        "no-blank-lines.warc.gz": before + gzip.compress(records[k].rstrip(b"\r\n")) + after,
+        "junk-in-member.warc.gz": before + gzip.compress(records[k] + b"junk\r\n") + after,
+        "junk-between-members.warc.gz": before + b"junk\r\n" + b"".join(members[k:]),
+        "junk-after-the-end.warc.gz": packed + b"junk",
+        # plain: stray lines, blank lines, a record cut short
+        "stray-line.warc": b"".join(records[:k]) + b"stray\r\n" + b"".join(records[k:]),
+        "extra-blank-lines.warc": b"".join(records[:k]) + b"\r\n\r\n" + b"".join(records[k:]),
+        "no-blank-lines.warc": b"".join(records[:k]) + records[k].rstrip(b"\r\n") + b"".join(records[k + 1:]),
+        "body-garbled.warc": b"".join(records[:k]) + head + b"\r\n\r\n" + body.replace(b"e", b"3", 1)
+        + b"".join(records[k + 1:]),
+        # header forms warcio reads otherwise: folded, Latin-1, <URL>, LF line ends, no colon
+        "folded.warc": plain.replace(b"\r\nWARC-Date: ", b"\r\nWARC-Date:\r\n\t", 3),
+        "latin-1.warc": plain.replace(b"/artikel/102.drei", b"/artikel/102.dr\xe4i"),
+        "angle-url.warc": plain.replace(b"URI: https://www.jungewelt.de/artikel/102.drei.html\r",
+                                        b"URI: <https://www.jungewelt.de/artikel/102.drei.html>\r"),
+        "space-in-url.warc": plain.replace(b"/artikel/102.drei.html\r", b"/artikel/102 drei.html\r"),
+        "lf-only.warc": b"".join(records[:k]) + head.replace(b"\r\n", b"\n") + b"\r\n\r\n" + body
+        + b"".join(records[k + 1:]),
+        "no-colon.warc": b"".join(records[:k]) + head + b"\r\nNo colon here\r\n\r\n" + body + b"".join(records[k + 1:]),
+        "odd-digest.warc": plain.replace(b"WARC-Payload-Digest: sha1:", b"WARC-Payload-Digest: sha1:Z", 5),
+    }
+    for step, cut in enumerate(range(100, len(packed), 997)):
+        variants[f"cut-{step}.warc.gz"] = packed[:cut]
+    for step, cut in enumerate(range(100, len(plain), 1499)):
+        variants[f"cut-{step}.warc"] = plain[:cut]
+    (tmp_path / "x.warc.gz").unlink()
+    return variants
+
+
+def test_fastwarc_and_warcio_give_the_same_pages_and_messages_for_damaged_files(tmp_path):
+    for name, data in damaged_variants(tmp_path).items():
+        raw = tmp_path / name.replace(".", "-")
+        raw.mkdir()
+        (raw / name).write_bytes(data)
+        fast, warcio = read_all(raw, fast=True), read_all(raw, fast=False)
+        assert fast == warcio, name
+        if name.startswith("sound"):
+            assert not any(kind == "Unreadable" for kind, *_ in fast[0])
+        elif name.startswith(("two-in-one", "one-member", "split-in", "blank-member", "member-trailer", "junk",
+                              "stray", "body-garbled")):
+            assert any(kind == "Unreadable" for kind, *_ in fast[0]), name
