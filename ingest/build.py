@@ -833,9 +833,8 @@ def _ingest(db, raw_dir: Path, pool: Workers, fresh: bool, progress: bool) -> Su
         date_articles(db)
     phases("folders")
     record_folders(db, raw_dir, plan)
-    if fresh:
-        phases("finish")
-        store.finish(db, places, agencies, NAME_VARIANTS, fts_filled=True)
+    if fresh:  # (finish names its parts to the phase timer)
+        store.finish(db, places, agencies, NAME_VARIANTS, fts_filled=True, step=phases)
     phases("summary")
     _summarise(db, summary)
     phases(None)

@@ -50,3 +50,20 @@ def test_index_filled_as_rows_come_equals_one_fill_at_the_end(tmp_path, ids):
     (after, after_data), (during, during_data) = vocabulary(tmp_path / "after.db"), vocabulary(tmp_path / "during.db")
     assert during == after and len(during) > 40 * 7
     assert during_data == after_data  # one optimized segment either way
+
+
+def test_finish_gives_the_planner_statistics_of_the_archive_tables_only(tmp_path):
+    steps = []
+    with store.building(tmp_path / "a.db") as db:
+        store.start_fts(db)
+        store.insert_articles(db, rows([f"artikel-{n}" for n in range(30)]), batch_size=7, index=True)
+        store.finish(db, {}, {}, fts_filled=True, step=steps.append)
+    assert steps == ["finish: lookup tables", "finish: full-text merge", "finish: indexes", "finish: statistics"]
+    conn = sqlite3.connect(tmp_path / "a.db")
+    analysed = {row[0] for row in conn.execute("SELECT tbl FROM sqlite_stat1")}
+    # the facet indexes' statistics, as a plain ANALYZE gives them; none of the FTS5 shadow tables (read by key only)
+    assert "articles" in analysed
+    assert not {name for name in analysed if name.startswith("articles_fts")}
+    stats = set(conn.execute("SELECT * FROM sqlite_stat1"))
+    conn.execute("ANALYZE")
+    assert stats == {row for row in conn.execute("SELECT * FROM sqlite_stat1") if not row[0].startswith("articles_fts")}
