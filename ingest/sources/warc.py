@@ -147,7 +147,7 @@ class _FastRecord:
 class _Records:
     """The records of one WARC file: FastWARC's while it can vouch for them, from there on warcio's.
 
-    FastWARC (C++) reads a record several times faster than warcio but says less: it ends quietly where a gzip
+    FastWARC (Rust) reads a record several times faster than warcio but says less: it ends quietly where a gzip
     member or the file is cut, and reads some header forms otherwise than warcio. So a record of FastWARC's is
     given on only once the record after it has been read as well (it ended where the next one begins), and only
     if it looks like nothing warcio would read otherwise or complain about: whole, digest right, headers plain.
