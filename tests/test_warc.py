@@ -243,11 +243,13 @@ def encoded_responses(path: Path) -> bytes:
     chunked = b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in (packed[:100], packed[100:])) + b"0\r\n\r\n"
     with open(path, "wb") as stream:
         writer = WARCWriter(stream, gzip=True)
-        for url, body, encoding in [(f"{JW}/artikel/100.eins.html", chunked, [("Content-Encoding", "gzip"),
-                                                                                ("Transfer-Encoding", "chunked")]),
-                                    (f"{JW}/artikel/101.zwei.html", brotli.compress(html), [("Content-Encoding", "br")])]:
+        encoded = [(f"{JW}/artikel/100.eins.html", chunked, [("Content-Encoding", "gzip"),
+                                                             ("Transfer-Encoding", "chunked")]),
+                   (f"{JW}/artikel/101.zwei.html", brotli.compress(html), [("Content-Encoding", "br")])]
+        for url, body, encoding in encoded:
             headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html"), *encoding], protocol="HTTP/1.1")
-            writer.write_record(writer.create_warc_record(url, "response", payload=BytesIO(body), http_headers=headers))
+            writer.write_record(writer.create_warc_record(url, "response", payload=BytesIO(body),
+                                                          http_headers=headers))
         writer.write_record(writer.create_warc_record(f"{JW}/artikel/101.zwei.html", "metadata",
                                                       warc_content_type="application/warc-fields",
                                                       payload=BytesIO(b"listed_date: 2025-02-11\r\n")))

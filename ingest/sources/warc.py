@@ -109,6 +109,7 @@ class _FastRecord:
         length = fields.get("content-length")
         if length is None or not length.isdigit():
             return None
+        length = int(length)
         kind = fields.get("warc-type")
         url = fields.get("warc-target-uri")
         # warcio takes <> and spaces out of a URL
@@ -124,10 +125,10 @@ class _FastRecord:
         read.rec_type = kind
         read.rec_headers = headers
         read.offset = record.stream_pos
-        read.size = len(raw) + int(length) + 4  # the record and the blank lines after it
+        read.size = len(raw) + length + 4  # the record and the blank lines after it
         read.http_headers = None
         http_size = 0
-        if kind in _HTTP_RECORDS and length != "0":
+        if kind in _HTTP_RECORDS and length:
             if url is None:
                 return None  # warcio fails on it
             if url.startswith(("http:", "https:")):
@@ -136,12 +137,14 @@ class _FastRecord:
                 if not record.is_http_parsed or http is None or http.status_line is None:
                     return None
                 raw = http.__getstate__()[0]
-                if not _plain(raw, len(http)):
+                # warcio takes the status line's first word for the protocol (a request's status line is unused)
+                if not _plain(raw, len(http)) or (kind != "request"
+                                                  and not raw.startswith((b"HTTP/1.1 ", b"HTTP/1.0 "))):
                     return None
                 read.http_headers = _Headers(http)
                 http_size = len(raw)
         read._block = record.reader.read()
-        return read if http_size + len(read._block) == int(length) else None
+        return read if http_size + len(read._block) == length else None
 
 
 class _Records:
