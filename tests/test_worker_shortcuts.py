@@ -195,3 +195,34 @@ def test_line_starting_is_found_as_the_strings_find_it():
                 assert line is html._line_starting_among_strings(root, starts), html._html(root)
                 found += line is not None
     assert found > 500  # (labels were found often enough to be tested)
+
+
+_PAYWALL_PIECES = ["Artikel-Länge:", "Artikel-", "Länge:", " 1.234 Zeichen", "4711", " Zeichen", "Sie benötigen ein ",
+                   "Online-Abo", "Online-", "Abo", "Dieser Beitrag ist gesperrt", "gesperrt", " ", "\n", "\xa0", "Wort",
+                   "Artikel-Länge:12 Zeichen", "Artikel-Länge:\xa03.000\nZeichen", "Sie benötigen\xa0ein Online-Abo"]
+
+
+def test_paywall_text_is_left_out_only_where_it_holds_no_marker():
+    import random
+
+    from lxml import etree
+
+    from ingest.parse import common, html
+
+    def tree(rng, depth=0):
+        el = etree.Element(rng.choice(["div", "p", "span", "strong", "section"]))
+        el.text = "".join(rng.choice(_PAYWALL_PIECES) for _ in range(rng.randint(0, 3)))
+        for _ in range(rng.choice([0, 1, 2, 3]) if depth < 3 else 0):
+            child = tree(rng, depth + 1)
+            el.append(child)
+            child.tail = "".join(rng.choice(_PAYWALL_PIECES) for _ in range(rng.randint(0, 2)))
+        return el
+
+    rng, marked = random.Random(13), 0
+    for _ in range(5000):
+        root = tree(rng)
+        full = html._text(root)
+        says = bool(common.ARTICLE_LENGTH.search(full)) or any(o in full for o in common.PAYWALL_OPENINGS)
+        marked += says
+        assert html._paywall_text(root) in ((full,) if says else (full, "")), html._html(root)
+    assert marked > 500

@@ -70,9 +70,10 @@ class Seen:
 
 def parse_html(text: str, url: str | None = None, known_authors: frozenset[str] = frozenset()) -> Article:
     page = Page(text)
-    meta = read_meta(page.root)
+    dropped = list(page.root.iter(*_DROP_TAGS))  # (the page's <meta>, <link> and <script> among them)
+    meta = read_meta(page.root, dropped)
     url = url or meta.url
-    for el in list(page.root.iter(*_DROP_TAGS)):
+    for el in dropped:
         _drop(el)
     _absolute_links(page.root, url)
     # a real article page has sidebars full of teasers, dates and bylines: the page's own word that it is
@@ -81,8 +82,8 @@ def parse_html(text: str, url: str | None = None, known_authors: frozenset[str] 
         _raise_if_listing(page, url)
     if (root := _layout_a(page.root)) is not None:
         article, seen = _read_layout_a(root, url, known_authors)
-    elif (root := _layout_b(page.root)) is not None:
-        article, seen = _read_layout_b(root, page.root, url, known_authors)
+    elif (found := _layout_b(page.root)) is not None:
+        article, seen = _read_layout_b(*found, page.root, url, known_authors)
     else:
         article, seen = _read_generic(page, meta, url, known_authors)
     _settle(article, meta, seen, known_authors)
@@ -97,7 +98,10 @@ class Page:
     def __init__(self, text: str):
         # bytes with the encoding named: lxml refuses text that opens with an XML declaration naming one
         # and without the control characters XML forbids: lxml refuses to set a text holding one (a _drop())
-        data = _NOT_XML.sub("", _SOFT_HYPHEN_ENTITY.sub("", text.replace("\u00ad", ""))).encode("utf-8", "replace")
+        text = _SOFT_HYPHEN_ENTITY.sub("", text.replace("\u00ad", ""))
+        data = text.encode("utf-8", "replace")
+        if _holds_not_xml(data):  # (most pages hold none: found in the bytes quicker than by a regex in the text)
+            data = _NOT_XML.sub("", text).encode("utf-8", "replace")
         # libxml2 drops everything after `</html>`: a stray one early in a broken page would take the article along
         data = _HTML_END.sub(b"", data)
         root = etree.fromstring(data, _PARSER)
@@ -112,6 +116,13 @@ class Page:
 
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# the same characters in UTF-8: control characters are single bytes (never part of another character's bytes),
+# U+FFFE and U+FFFF three bytes each
+_BUT_NOT_XML_BYTES = bytes(b for b in range(256) if not (b <= 0x08 or b in (0x0B, 0x0C) or 0x0E <= b <= 0x1F))
+
+
+def _holds_not_xml(data: bytes) -> bool:
+    return bool(data.translate(None, _BUT_NOT_XML_BYTES)) or b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data
 # lxml.etree's own elements: lxml.html's element classes cost a Python call for every element touched
 _PARSER = etree.HTMLParser(encoding="utf-8")
 _MARKDOWN = MarkdownConverter(heading_style="ATX", bullets="-", strip=["img"])
@@ -121,11 +132,15 @@ _HTML_END = re.compile(rb"</(?i:html)\s*>")
 
 
 # --- metadata ---------------------------------------------------------------------------------------------
-def read_meta(root) -> PageMeta:
+def read_meta(root, elements: list | None = None) -> PageMeta:
+    """`elements`: the page's <meta>, <link> and <script> elements in page order (others may be among them), when
+    the caller has walked the tree for them already (each walk of the tree costs as much as reading the tags)."""
+    if elements is None:
+        elements = list(root.iter("meta", "link", "script"))
     meta = PageMeta()
-    tags = _meta_tags(root)
-    meta.url = _link_canonical(root) or tags.get("og:url")
-    news = _news_article(root)
+    tags = _meta_tags([el for el in elements if el.tag == "meta"])
+    meta.url = _link_canonical([el for el in elements if el.tag == "link"]) or tags.get("og:url")
+    news = _news_article([el for el in elements if el.tag == "script"])
     meta.news_article = news is not None
     news = news or {}
     meta.headline = _clean(news.get("headline")) or tags.get("og:title") or tags.get("twitter:title")
@@ -146,9 +161,9 @@ def read_meta(root) -> PageMeta:
     return meta
 
 
-def _news_article(root) -> dict | None:
+def _news_article(scripts: list) -> dict | None:
     """The page's JSON-LD `NewsArticle`, hand-written: stray whitespace, empty fields, maybe not JSON at all."""
-    for script in root.iter("script"):
+    for script in scripts:
         if not _LD_JSON.search(script.get("type") or ""):
             continue
         raw = script.text or ""
@@ -195,18 +210,18 @@ def _clean(value) -> str | None:
     return " ".join(value.split()) or None if isinstance(value, str) else None
 
 
-def _meta_tags(root) -> dict[str, str]:
+def _meta_tags(metas: list) -> dict[str, str]:
     """`<meta name|property=… content=…>` by lower-case name; the first non-empty one of each name counts."""
     tags: dict[str, str] = {}
-    for tag in root.iter("meta"):
+    for tag in metas:
         name = (tag.get("property") or tag.get("name") or "").strip().lower()
         if name and name not in tags and (content := _clean(tag.get("content"))):
             tags[name] = content
     return tags
 
 
-def _link_canonical(root) -> str | None:
-    for link in root.iter("link"):
+def _link_canonical(links: list) -> str | None:
+    for link in links:
         if "canonical" in (link.get("rel") or "").split():
             return _clean(link.get("href"))
     return None
@@ -290,26 +305,26 @@ def _read_layout_a(root, url: str | None, known: frozenset[str]) -> tuple[Articl
         for el in [h1, _one(head, _KICKER_BOX), _one(head, _TEASER_A), _find(head, "address")]:
             if el is not None and not _gone(el, root):
                 _drop(el)
-    page_text = _text(root)
+    page_text = _paywall_text(root)
     _read_body(article, body, "layout A")
     _paywall(article, page_text)
     return article, seen
 
 
 # --- layout B (since April 2026, Tailwind) -------------------------------------------------------------------
-def _layout_b(root):
+def _layout_b(root) -> tuple | None:
+    """The article of layout B and its text column."""
     for article in root.iter("article"):
-        if _filled(_one(article, _CONTENT)) and _filled(_one(article, _B_MARKS)):
-            return article
+        if _filled(content := _one(article, _CONTENT)) and _filled(_one(article, _B_MARKS)):
+            return article, content
     return None
 
 
-def _read_layout_b(root, page_root, url: str | None, known: frozenset[str]) -> tuple[Article, Seen]:
+def _read_layout_b(root, content, page_root, url: str | None, known: frozenset[str]) -> tuple[Article, Seen]:
     article, seen = Article(url=url, shape="html-b"), Seen()
     h1 = _find(root, "h1")
     if h1 is None:
         raise PageError("no headline in the article (layout B)")
-    content = _one(root, _CONTENT)
     article.title = _text(h1) or None
     article.kicker = _text(_one(root, _OVERLINE)) or None
     seen.online_extra = any(c.ONLINE_EXTRA.match(_text(li)) for li in _PREVIOUS_LI(h1) if _inside(li, root))
@@ -344,7 +359,7 @@ def _read_layout_b(root, page_root, url: str | None, known: frozenset[str]) -> t
         seen.header = c.parse_header(_text(line))
     if content is None:
         raise PageError("no text column in the article (layout B)")
-    page_text = _text(root)
+    page_text = _paywall_text(root)
     _read_body(article, content, "layout B")
     _paywall(article, page_text)
     return article, seen
@@ -729,6 +744,18 @@ def _drop_furniture(root) -> None:
         if (_opens_with(el, _FURNITURE_INITIALS) and not _gone(el, root) and _FURNITURE.match(text := _text(el))
                 and len(text) < 300):
             _drop(el)
+
+
+# a word of each paywall marker that _paywall looks for (the longest, without spaces: it stands in the article's
+# text as it stands in the marker)
+_PAYWALL_WORDS = ("Artikel-Länge:", *(max(opening.split(), key=len) for opening in c.PAYWALL_OPENINGS))
+
+
+def _paywall_text(root) -> str:
+    """The article's text as _paywall reads it (_text), or "" when it holds no word of a paywall marker: then
+    _paywall finds nothing in either (writing the whole article's text out in Python cost a twentieth of a page)."""
+    text = _text_of(root)
+    return _text(root) if any(word in text for word in _PAYWALL_WORDS) else ""
 
 
 def _paywall(article: Article, page_text: str) -> None:
