@@ -193,6 +193,13 @@ def finish(db: sqlite_utils.Database, places: dict[int, dict], agencies: dict[st
     indexes, once every article is in; `step(name)` is told as each part starts (a build's phase timer)."""
     conn = db.conn
     step = step or (lambda name: None)
+    # the article table's indexes first: the counts of sections and places below read them instead of every row
+    step("finish: indexes")
+    for columns in FACET_INDEXES:
+        db["articles"].create_index(columns, if_not_exists=True)
+    for name, expression in EXPRESSION_INDEXES.items():
+        conn.execute(f"CREATE INDEX IF NOT EXISTS {name} ON articles({expression})")
+    conn.execute(DATE_PASS_INDEX)
     step("finish: lookup tables")
     conn.execute("DELETE FROM name_variants")
     db["name_variants"].insert_all(
@@ -207,29 +214,31 @@ def finish(db: sqlite_utils.Database, places: dict[int, dict], agencies: dict[st
     db["agencies"].insert_all(
         ({"code": code, "name": name, "kind": kind} for code, (name, kind) in agencies.items()), replace=True
     )
+    # the lists of every article that has one, read from the article table once: the four passes below read this
+    # narrow copy (in the same order) instead of every article's text again
+    conn.execute("DROP TABLE IF EXISTS temp.article_lists")
+    conn.execute("""CREATE TEMP TABLE article_lists AS SELECT id, agencies, authors, topics FROM articles
+                    WHERE agencies != '[]' OR authors != '[]' OR topics != '[]' ORDER BY rowid""")
     conn.execute("DELETE FROM article_agencies")
     conn.execute("""INSERT OR IGNORE INTO article_agencies (article_id, agency_code, position)
-                    SELECT articles.id, je.value, je.key FROM articles, json_each(articles.agencies) je""")
+                    SELECT articles.id, je.value, je.key FROM temp.article_lists articles,
+                                                               json_each(articles.agencies) je""")
     _set_counts(conn, "agencies", "code", "SELECT agency_code, count(*) FROM article_agencies GROUP BY 1")
-    _number_authors(conn)
+    _number_authors(conn, "temp.article_lists")
     conn.execute("DELETE FROM article_topics")
     conn.execute("DELETE FROM topics")
     conn.execute("""INSERT OR IGNORE INTO article_topics (article_id, topic, position)
-                    SELECT articles.id, je.value, je.key FROM articles, json_each(articles.topics) je""")
+                    SELECT articles.id, je.value, je.key FROM temp.article_lists articles,
+                                                               json_each(articles.topics) je""")
     conn.execute("INSERT INTO topics (name, articles) SELECT topic, count(*) FROM article_topics GROUP BY topic")
+    conn.execute("DROP TABLE temp.article_lists")
     conn.commit()
-    step("finish: full-text merge")
-    fill_fts(db, fts_filled)
-    step("finish: indexes")
-    for columns in FACET_INDEXES:
-        db["articles"].create_index(columns, if_not_exists=True)
-    for name, expression in EXPRESSION_INDEXES.items():
-        conn.execute(f"CREATE INDEX IF NOT EXISTS {name} ON articles({expression})")
-    conn.execute(DATE_PASS_INDEX)
     for table, column in [("article_authors", "author_id"), ("article_agencies", "agency_code"), ("article_topics", "topic"),
                           ("aliases", "article_id"), ("article_versions", "article_id"),
                           ("listing_items", "article_id")]:
         db[table].create_index([column], if_not_exists=True)
+    step("finish: full-text merge")
+    fill_fts(db, fts_filled)
     step("finish: statistics")
     analyze(conn)
     conn.commit()
@@ -847,14 +856,17 @@ def _recount(conn, table: str, name: str, key: str, values: set, count_sql: str,
     return counts
 
 
-def _number_authors(conn: sqlite3.Connection) -> None:
+def _number_authors(conn: sqlite3.Connection, source: str = "articles") -> None:
+    """Authors numbered in the order of their names, with every article's authors; `source`: the article table or
+    a copy of its id and authors columns."""
     conn.execute("DELETE FROM article_authors")
     conn.execute("DELETE FROM authors")
-    conn.execute("""INSERT INTO authors (name) SELECT DISTINCT je.value FROM articles, json_each(articles.authors) je
-                    ORDER BY je.value""")
-    conn.execute("""INSERT OR IGNORE INTO article_authors (article_id, author_id, position)
-                    SELECT articles.id, authors.id, je.key FROM articles, json_each(articles.authors) je
-                    JOIN authors ON authors.name = je.value""")
+    conn.execute(f"""INSERT INTO authors (name) SELECT DISTINCT je.value FROM {source} articles,
+                                                                            json_each(articles.authors) je
+                     ORDER BY je.value""")
+    conn.execute(f"""INSERT OR IGNORE INTO article_authors (article_id, author_id, position)
+                     SELECT articles.id, authors.id, je.key FROM {source} articles, json_each(articles.authors) je
+                     JOIN authors ON authors.name = je.value""")
     _set_counts(conn, "authors", "id", "SELECT author_id, count(*) FROM article_authors GROUP BY 1")
 
 
