@@ -97,7 +97,8 @@ def comparable(result: tuple):
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--against", default="12ddcb7", help="the commit whose code to compare with (12ddcb7: before the second round)")
+    parser.add_argument("--against", default="12ddcb7",
+                        help="the commit whose code to compare with (12ddcb7: before the second round)")
     parser.add_argument("--raw", type=Path, action="append", help="a directory of raw pages (repeatable)")
     parser.add_argument("--limit", type=int, default=0, help="at most this many pages (0: all)")
     parser.add_argument("--rounds", type=int, default=5)
