@@ -197,8 +197,8 @@ def test_line_starting_is_found_as_the_strings_find_it():
     assert found > 500  # (labels were found often enough to be tested)
 
 
-_PAYWALL_PIECES = ["Artikel-Länge:", "Artikel-", "Länge:", " 1.234 Zeichen", "4711", " Zeichen", "Sie benötigen ein ",
-                   "Online-Abo", "Online-", "Abo", "Dieser Beitrag ist gesperrt", "gesperrt", " ", "\n", "\xa0", "Wort",
+_PAYWALL_PIECES = ["Artikel-Länge:", "Artikel-", "Länge:", " 1.234 Zeichen", "4711", " Zeichen",
+                   "Sie benötigen ein ", "Online-Abo", "Online-", "Abo", "Dieser Beitrag ist gesperrt", "gesperrt", " ", "\n", "\xa0", "Wort",
                    "Artikel-Länge:12 Zeichen", "Artikel-Länge:\xa03.000\nZeichen", "Sie benötigen\xa0ein Online-Abo"]
 
 
