@@ -58,7 +58,7 @@ def test_finish_gives_the_planner_statistics_of_the_archive_tables_only(tmp_path
         store.start_fts(db)
         store.insert_articles(db, rows([f"artikel-{n}" for n in range(30)]), batch_size=7, index=True)
         store.finish(db, {}, {}, fts_filled=True, step=steps.append)
-    assert steps == ["finish: indexes", "finish: lookup tables", "finish: full-text merge", "finish: statistics"]
+    assert steps == ["finish: full-text merge", "finish: indexes", "finish: lookup tables", "finish: statistics"]
     conn = sqlite3.connect(tmp_path / "a.db")
     analysed = {row[0] for row in conn.execute("SELECT tbl FROM sqlite_stat1")}
     # the facet indexes' statistics, as a plain ANALYZE gives them; none of the FTS5 shadow tables (read by key only)
