@@ -6,7 +6,8 @@ them is hard to read and, at a million articles, mostly spends its time renderin
 Datasette 0.65 has no metadata for default columns, but it has `?_col=`: for a table whose metadata names
 `reader-columns`, an HTML page request without `_col`, `_nocol` or `_format` is served as if it asked for
 those columns. Everything else stays as it was: the JSON, CSV and Atom renderers, row pages, and any page
-that chooses its columns (the table description links to all of them).
+that chooses its columns (the table description links to all of them). A page sorted by a column the reader's
+columns leave out shows that column too: the rows carry the value the next page's link is made of.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from datasette.utils import tilde_decode
 
 CONFIG = "reader-columns"
 CHOOSING = {"_col", "_nocol", "_format"}
+SORTING = ("_sort", "_sort_desc")
 
 
 def default_columns(datasette, path: str) -> list[str] | None:
@@ -38,8 +40,10 @@ def with_default_columns(datasette, scope: dict) -> dict:
     if not columns:
         return scope
     query = (scope.get("query_string") or b"").decode("latin-1")
-    if any(key in CHOOSING for key, _ in urllib.parse.parse_qsl(query, keep_blank_values=True)):
+    arguments = urllib.parse.parse_qsl(query, keep_blank_values=True)
+    if any(key in CHOOSING for key, _ in arguments):
         return scope
+    columns += [value for key, value in arguments if key in SORTING and value and value not in columns][:1]
     extra = urllib.parse.urlencode([("_col", column) for column in columns])
     return dict(scope, query_string=(f"{query}&{extra}" if query else extra).encode("latin-1"))
 

@@ -35,6 +35,16 @@ def test_pages_that_choose_columns_get_them(server):
     assert header(server.get("/archive/articles?_col=title").text) == ["id", "title"]
 
 
+def test_sorted_by_a_column_the_reader_columns_leave_out(server):
+    # the next page's link is made of the last row's sort value: without the column on the page it was a 500
+    assert "url" not in READER
+    for sort in ("_sort", "_sort_desc"):
+        page = server.get(f"/archive/articles?{sort}=url&_size=1")
+        assert page.status_code == 200
+        assert header(page.text) == ["id", *READER, "url"]
+        assert re.search(r'href="[^"]*_next=[^"]*"', page.text)
+
+
 def all_columns(server) -> list[str]:
     return server.get("/archive/articles.json?_size=1").json()["columns"]
 
@@ -65,6 +75,10 @@ def test_which_requests_get_the_default():
     assert added["query_string"] == b"_search=x&_col=title&_col=published"
     assert reader_columns.with_default_columns(ds, scope("/archive/articles"))["query_string"] == \
         b"_col=title&_col=published"
+    assert reader_columns.with_default_columns(ds, scope("/archive/articles", "_sort_desc=url"))["query_string"] == \
+        b"_sort_desc=url&_col=title&_col=published&_col=url"
+    assert reader_columns.with_default_columns(ds, scope("/archive/articles", "_sort=title"))["query_string"] == \
+        b"_sort=title&_col=title&_col=published"
     for unchanged in (scope("/archive/articles.json"), scope("/archive/articles", "_nocol=title"),
                       scope("/archive/articles", "_col=id"), scope("/archive/articles", "_format=json"),
                       scope("/archive/articles", method="POST"), scope("/archive/sections"),
