@@ -44,10 +44,20 @@ def canonical_url(url: str) -> str:
     return "https://www.jungewelt.de" + path
 
 
+# A kind is named only by a path under /beilage/, /blogs/ or /rlk/: a URL that holds none of these words, nor a
+# %-escape or a tab or line break (urlsplit and unquote could make one of them out of those), reads None without
+# splitting it (urlsplit and unquote cost a twentieth of a text dump's parse, which asks every page's URL)
+_MAY_NAME_A_KIND = re.compile(r"beilage|blogs|rlk|[%\t\r\n]")
+
+
 def page_kind_from_url(url: str | None) -> str | None:
-    if not url:
+    if not url or not _MAY_NAME_A_KIND.search(url):
         return None
-    path = _path_of(url)
+    return kind_of_path(_path_of(url))
+
+
+def kind_of_path(path: str) -> str | None:
+    """The page kind a URL's path (as article_path gives it) names."""
     if path.startswith("/beilage/"):
         return "beilage"
     if path.startswith("/blogs/"):

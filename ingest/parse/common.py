@@ -5,8 +5,6 @@ import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from ingest.urls import page_kind_from_url
-
 BERLIN = ZoneInfo("Europe/Berlin")
 
 # --- header lines (format guide §1, §2) -------------------------------------------------
@@ -87,17 +85,6 @@ def _print_header(day, page, note, section, form) -> dict:
     supplement = "beilage" in (note or "").lower() or "beilage" in section.lower()
     return {"published": day, "print_edition_date": day, "print_page": page, "section": section,
             "page_kind": "beilage" if supplement else "print", "form": form}
-
-
-# --- the page kind a URL names --------------------------------------------------------------
-# page_kind_from_url names a kind only for a path under /beilage/, /blogs/ or /rlk/: a URL that holds none of
-# these words, nor a %-escape or a tab or line break (urlsplit and unquote could make one of them out of those),
-# reads None without splitting it (urlsplit and unquote cost a twentieth of a text dump's parse)
-_MAY_NAME_A_KIND = re.compile(r"beilage|blogs|rlk|[%\t\r\n]")
-
-
-def page_kind_of_url(url: str | None) -> str | None:
-    return page_kind_from_url(url) if url and _MAY_NAME_A_KIND.search(url) else None
 
 
 # --- names and bylines (§4) ---------------------------------------------------------------

@@ -17,6 +17,7 @@ from ingest.model import Article, ListingPage, PageError
 from ingest.parse import common as c
 from ingest.parse.listing import html_lines, html_links, listing_items, listing_reason
 from ingest.parse.text import _body, parse_text
+from ingest.urls import page_kind_from_url
 
 SITE = "https://www.jungewelt.de/"
 # soft hyphens break words for search (`Pan-\u00adAfrican`); as entities they would survive parsing as U+00AD
@@ -832,7 +833,7 @@ def _settle(article: Article, meta: PageMeta, seen: Seen, known: frozenset[str])
                          or (header or {}).get("print_edition_date") or meta.date)
     if seen.online_extra:
         article.page_kind = "online_extra"
-    article.page_kind = article.page_kind or c.page_kind_of_url(article.url)
+    article.page_kind = article.page_kind or page_kind_from_url(article.url)
 
     if not article.title and meta.headline:
         article.title = meta.headline

@@ -6,6 +6,7 @@ import re
 from ingest.model import Article, ListingPage, PageError, count_words
 from ingest.parse import common as c
 from ingest.parse.listing import listing_items, listing_reason
+from ingest.urls import page_kind_from_url
 
 _CORPUS_CUT = (1990, 2010)  # dump lengths at which the corpus cut the page (§11)
 _LINK_TARGET = re.compile(r"\]\([^)\s]*(?:\s+\"[^\"]*\")?\)")
@@ -52,7 +53,7 @@ def parse_text(text: str, url: str | None = None, known_authors: frozenset[str] 
         article.page_kind = header.get("page_kind")
     if online_extra:
         article.page_kind = "online_extra"
-    article.page_kind = article.page_kind or c.page_kind_of_url(article.url)
+    article.page_kind = article.page_kind or page_kind_from_url(article.url)
 
     rest = lines[pos:]
     end, tail = c.find_end(rest)
