@@ -117,11 +117,11 @@ def _encode(parsed: Parsed, record: dict | None = None) -> bytes:
         "error": parsed.error, "kind": parsed.kind, "items": parsed.items}
     if parsed.kept_previous:
         payload = {**payload, "kept_previous": parsed.kept_previous}  # (the caller's record stays as it was)
-    return zlib.compress(store.JSON.encode(payload).encode("utf-8"))
+    return store.record_blob(payload)
 
 
 def _decode(page: RawPage, blob: bytes) -> Parsed:
-    payload = json.loads(zlib.decompress(blob))
+    payload = store.record_of(blob)
     if "error" in payload and "title" not in payload:
         return Parsed(page, error=payload["error"], kind=payload["kind"], items=payload.get("items") or [],
                       reused=True)

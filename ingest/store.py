@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import zlib
 from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
@@ -422,6 +423,16 @@ JSON = json.JSONEncoder(ensure_ascii=False)
 
 def json_list(values: list) -> str:
     return JSON.encode(values)
+
+
+def record_blob(record: dict) -> bytes:
+    """pages.record: a page's parsed record (or its error) as zlib-compressed JSON."""
+    return zlib.compress(JSON.encode(record).encode("utf-8"))
+
+
+def record_of(blob: bytes) -> dict:
+    """The record record_blob stored."""
+    return json.loads(zlib.decompress(blob))
 
 
 # --- updates in place ------------------------------------------------------------------------------------------

@@ -5,9 +5,6 @@ written from. The captures are worked out from the `pages` table alone, so that 
 same rows."""
 from __future__ import annotations
 
-import json
-import zlib
-
 import sqlite_utils
 
 from ingest import store
@@ -18,7 +15,7 @@ _TEXT = ("title", "teaser", "body_markdown")  # what makes a capture a version o
 
 def version_row(article_id: str, source_path: str, sha256: str, blob: bytes) -> dict:
     """The article_versions row of a page's stored record (pages.record) as the article `article_id`."""
-    record = json.loads(zlib.decompress(blob))
+    record = store.record_of(blob)
     record.pop("kept_previous", None)  # the page's own failure note, not the article's text
     return {"article_id": article_id, "source_path": source_path, "sha256": sha256, "title": record.get("title"),
             "teaser": record.get("teaser"), "published": record.get("published"),
