@@ -14,6 +14,29 @@ _PATTERNS = [
 
 
 def _path_of(url: str) -> str:
+    # Most URLs are a plain `https://host/path`: without a %-escape (unquote), a query or fragment (the
+    # loginFailed wrapper), a tab or line break (urlsplit drops them) the path is what follows the host, as
+    # urlsplit and unquote give it, at a fifth of their cost (tests/test_shortcuts.py holds it to them)
+    if not ("%" in url or "?" in url or "#" in url or "\n" in url or "\t" in url or "\r" in url):
+        if url.startswith("https://"):
+            start = 8
+        elif url.startswith("http://"):
+            start = 7
+        elif "://" in url or url.startswith("/"):
+            start = -1
+        else:
+            start = 0  # a host without a scheme: read as https://
+        if start >= 0:
+            slash = url.find("/", start)
+            host = url[start:] if slash < 0 else url[start:slash]
+            # (urlsplit refuses a host with an unmatched or invalid IPv6 bracket, or a character NFKC makes a
+            # delimiter of)
+            if host.isascii() and not ("[" in host or "]" in host):
+                return "" if slash < 0 else url[slash:]
+    return _split_path_of(url)
+
+
+def _split_path_of(url: str) -> str:
     parts = urlsplit(url if "://" in url or url.startswith("/") else "https://" + url)
     path = unquote(parts.path)
     if path.endswith("loginFailed.php"):
