@@ -38,6 +38,7 @@ from ingest.enrich.agencies import agency_name
 from ingest.enrich.dates import date_from_url, estimated
 from ingest.enrich.places import geocode
 from ingest.enrich.stems import NAME_VARIANTS, german_stems
+from ingest.fulltext import SideIndex
 from ingest.model import Article, ListingPage, PageError
 from ingest.parse import decode_page, parse_page
 from ingest.sources.files import META_SUFFIX, PAGE_SUFFIXES, RawPage, Unreadable, read_file
@@ -725,28 +726,35 @@ def build(raw_dir: str | Path, target: str | Path, progress: bool = True, increm
 
 
 class _Phases:
-    """Wall and CPU seconds of each phase of a build, of this process and of the workers, printed to stderr at the
-    end when JW_BUILD_PHASES is set (where a build's time goes, for bench/README.md: the workers' CPU is read from
-    /proc while they live, since it reaches this process's own counters only when they are gone)."""
+    """Wall and CPU seconds of each phase of a build, of this process, of the workers and of the full-text index's
+    process, printed to stderr at the end when JW_BUILD_PHASES is set (where a build's time goes, for
+    bench/README.md: the others' CPU is read from /proc while they live, since it reaches this process's own
+    counters only when they are gone; the index's process, once gone, from those counters)."""
 
-    def __init__(self, pool: Workers):
+    def __init__(self, pool: Workers, side: SideIndex | None = None):
         self.pool = pool
+        self.side = side
         self.on = bool(os.environ.get("JW_BUILD_PHASES"))
-        self.rows: list[tuple[str, float, float, float]] = []
+        self.rows: list[tuple[str, float, float, float, float]] = []
         self.name, self.at = None, self._now()
 
-    def _now(self) -> tuple[float, float, float]:
+    @staticmethod
+    def _cpu(pid: int) -> float:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            return 0.0
+
+    def _now(self) -> tuple[float, float, float, float]:
         if not self.on:
-            return 0.0, 0.0, 0.0
-        workers = 0.0
-        for process in getattr(self.pool.pool, "_pool", None) or ():
-            try:
-                with open(f"/proc/{process.pid}/stat") as stat:
-                    fields = stat.read().rsplit(")", 1)[1].split()
-                workers += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-            except (OSError, IndexError, ValueError):
-                pass
-        return time.perf_counter(), time.process_time(), workers
+            return 0.0, 0.0, 0.0, 0.0
+        workers = sum(self._cpu(process.pid) for process in getattr(self.pool.pool, "_pool", None) or ())
+        side = 0.0
+        if self.side is not None:
+            side = self._cpu(self.side.pid) if self.side.process.is_alive() else sum(os.times()[2:4])
+        return time.perf_counter(), time.process_time(), workers, side
 
     def __call__(self, name: str | None) -> None:
         """The phase `name` starts (None: the last one ended)."""
@@ -757,10 +765,11 @@ class _Phases:
             self.rows.append((self.name, *(b - a for a, b in zip(self.at, now))))
         self.name, self.at = name, now
         if name is None:
-            total = [sum(row[i] for row in self.rows) for i in (1, 2, 3)]
-            print(f"{'phase':<24}{'wall s':>9}{'main CPU s':>12}{'workers CPU s':>15}", file=sys.stderr)
-            for label, wall, main, workers in self.rows + [("total", *total)]:
-                print(f"{label:<24}{wall:9.2f}{main:12.2f}{workers:15.2f}", file=sys.stderr)
+            total = [sum(row[i] for row in self.rows) for i in (1, 2, 3, 4)]
+            print(f"{'phase':<28}{'wall s':>9}{'main CPU s':>12}{'workers CPU s':>15}{'index CPU s':>13}",
+                  file=sys.stderr)
+            for label, wall, main, workers, side in self.rows + [("total", *total)]:
+                print(f"{label:<28}{wall:9.2f}{main:12.2f}{workers:15.2f}{side:13.2f}", file=sys.stderr)
 
 
 @dataclass
@@ -775,10 +784,24 @@ class _Changes:
 
 
 def _ingest(db, raw_dir: Path, pool: Workers, fresh: bool, progress: bool) -> Summary:
+    if not fresh:
+        return _ingest_pages(db, raw_dir, pool, None, progress)
+    # started before the workers are forked (the building process has no threads yet); it waits for the articles
+    side = SideIndex(f"{db.conn.execute('PRAGMA database_list').fetchone()[2]}-fulltext")
+    try:
+        return _ingest_pages(db, raw_dir, pool, side, progress)
+    finally:
+        side.close()
+
+
+def _ingest_pages(db, raw_dir: Path, pool: Workers, side: SideIndex | None, progress: bool) -> Summary:
+    """A build's phases; `side` (a fresh build's only) indexes the articles for full-text search as they are
+    written."""
+    fresh = side is not None
     summary = Summary()
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     changes = _Changes()
-    phases = _Phases(pool)
+    phases = _Phases(pool, side)
     phases("plan")
     names_before = None if fresh else store.bylines(db)
     plan = plan_fresh(raw_dir) if fresh else plan_update(db, raw_dir, pool)
@@ -820,7 +843,7 @@ def _ingest(db, raw_dir: Path, pool: Workers, fresh: bool, progress: bool) -> Su
     affected = store.regroup(db, None if fresh else changes.own_ids, changes.articles, list(_ID_PREFERENCE))
     affected |= changes.linked
     phases("writing articles")
-    places, agencies = _write_articles(db, pool, affected, fresh, progress, summary)
+    places, agencies = _write_articles(db, pool, affected, side, progress, summary)
     phases("capture versions")
     keep_captures(db, None if fresh else affected)
     phases("aliases, listed dates")
@@ -834,7 +857,7 @@ def _ingest(db, raw_dir: Path, pool: Workers, fresh: bool, progress: bool) -> Su
     phases("folders")
     record_folders(db, raw_dir, plan)
     if fresh:  # (finish names its parts to the phase timer)
-        store.finish(db, places, agencies, NAME_VARIANTS, fts_filled=True, step=phases)
+        store.finish(db, places, agencies, NAME_VARIANTS, fulltext=side, step=phases)
     phases("summary")
     _summarise(db, summary)
     phases(None)
@@ -974,11 +997,11 @@ class _Later:
         return iter(self.make())
 
 
-def _write_articles(db, pool: Workers, ids: set[str], fresh: bool, progress: bool,
+def _write_articles(db, pool: Workers, ids: set[str], side: SideIndex | None, progress: bool,
                     summary: Summary) -> tuple[dict, dict]:
-    """The row of every article whose pages changed (every article in a fresh build), from its most complete page;
-    in a fresh build also the places and agencies they name, for `store.finish`."""
-    if fresh:
+    """The row of every article whose pages changed (every article in a fresh build, indexed by `side`), from its
+    most complete page; in a fresh build also the places and agencies they name, for `store.finish`."""
+    if side is not None:
         places: dict[int, dict] = {}
         agencies: dict[str, tuple[str, str]] = {}
 
@@ -992,9 +1015,10 @@ def _write_articles(db, pool: Workers, ids: set[str], fresh: bool, progress: boo
                 yield row
 
         rows = pool.map(_render, None, store.article_sources(db, None), chunk=RENDER_CHUNK, ahead=RENDER_AHEAD)
-        store.start_fts(db)  # filled as the rows come: the writer indexes while the workers render
+        # indexed as the rows come, by the side index's process, while the workers render the next ones
         store.insert_articles(db, noted(tqdm(rows, desc="writing articles", unit="article", disable=not progress)),
-                              index=True)
+                              index=side)
+        side.finish()  # it merges the index while this process goes on
         summary.articles_changed = store.counts(db)["articles"]
         return places, agencies
     gone = store.articles_without_pages(db, ids)

@@ -29,6 +29,7 @@ FTS_TABLE = "articles_fts"
 # A plain tokenizer on purpose: any SQLite client can open and search the file.
 FTS_STEMS_COLUMN = "search_stems"
 FTS_COLUMNS = ["title", "kicker", "teaser", "body_markdown", FTS_STEMS_COLUMN]
+FTS_VALUES = ", ".join(f"[{column}]" for column in FTS_COLUMNS)
 FTS_TOKENIZE = "unicode61 remove_diacritics 2"
 FACET_INDEXES = [
     ["section"], ["page_kind"], ["published"], ["published_date"], ["published_month"], ["published_year"],
@@ -128,43 +129,54 @@ def create_schema(db: sqlite_utils.Database) -> None:
     db["page_folders"].create({"folder": str, "fingerprint": str, "pages": int}, pk="folder", if_not_exists=True)
 
 
-def insert_articles(db: sqlite_utils.Database, rows: Iterable[dict], batch_size: int = 2000,
-                    index: bool = False) -> None:
-    """New rows into a fresh archive; with `index`, each batch into the full-text table start_fts made too, so the
-    index is built while the rows come (in a build, while the workers still render the next ones)."""
+def insert_articles(db: sqlite_utils.Database, rows: Iterable[dict], batch_size: int = 2000, index=None) -> None:
+    """New rows into a fresh archive; `index` (ingest/fulltext.py's SideIndex), when given, gets each batch's
+    rowids and full-text columns as it is written, so the index is built while the rows come (in a build, while the
+    workers still render the next ones)."""
     # one prepared statement for every row: at a million articles sqlite-utils' per-batch SQL building and
-    # type checks cost more than SQLite itself (bench/README.md); rows carry every column of ARTICLE_COLUMNS
+    # type checks cost more than SQLite itself (bench/README.md); rows carry every column of ARTICLE_COLUMNS.
+    # The rowids are given, so the index knows them without reading the rows back.
     columns = list(ARTICLE_COLUMNS)
-    sql = (f"INSERT OR REPLACE INTO articles ({', '.join(columns)}) "
-           f"VALUES ({', '.join('?' * len(columns))})")
-    conn, fts = db.conn, FTS_TABLE
-    indexed = conn.execute("SELECT coalesce(max(rowid), 0) FROM articles").fetchone()[0]
+    sql = (f"INSERT OR REPLACE INTO articles (rowid, {', '.join(columns)}) "
+           f"VALUES (?{', ?' * len(columns)})")
+    indexed = [columns.index(column) + 1 for column in FTS_COLUMNS]
+    conn = db.conn
+    rowid = conn.execute("SELECT coalesce(max(rowid), 0) FROM articles").fetchone()[0]
     batch = []
-
-    def write():
-        nonlocal indexed
-        conn.executemany(sql, batch)
-        batch.clear()
-        if index:  # the rows just written have the highest rowids
-            conn.execute(f"INSERT INTO [{fts}] (rowid, {_FTS_VALUES}) SELECT rowid, {_FTS_VALUES} FROM articles "
-                         "WHERE rowid > ?", [indexed])
-            indexed = conn.execute("SELECT max(rowid) FROM articles").fetchone()[0]
-
     for row in rows:
-        batch.append(tuple(row.get(column) for column in columns))
+        rowid += 1
+        batch.append((rowid, *(row.get(column) for column in columns)))
         if len(batch) >= batch_size:
-            write()
+            _insert_batch(conn, sql, batch, index, indexed)
+            batch = []
     if batch:
-        write()
+        _insert_batch(conn, sql, batch, index, indexed)
 
 
-def start_fts(db: sqlite_utils.Database) -> None:
-    """The full-text table of a fresh archive, empty and set for filling in bulk (insert_articles(index=True))."""
-    conn, fts = db.conn, FTS_TABLE
-    conn.execute(f"CREATE VIRTUAL TABLE [{fts}] USING FTS5 ({_FTS_VALUES}, tokenize='{FTS_TOKENIZE}', content=[articles])")
+def _insert_batch(conn: sqlite3.Connection, sql: str, batch: list[tuple], index, indexed: list[int]) -> None:
+    conn.executemany(sql, batch)
+    if index is not None:
+        index.add([(values[0], *(values[i] for i in indexed)) for values in batch])
+
+
+def create_fts_table(conn: sqlite3.Connection) -> None:
+    """The full-text table of a fresh archive (the same table as sqlite-utils' enable_fts(FTS_COLUMNS,
+    tokenize=FTS_TOKENIZE)), empty and set for filling in bulk; merge_fts when it is full."""
+    fts = FTS_TABLE
+    conn.execute(f"CREATE VIRTUAL TABLE [{fts}] USING FTS5 ({FTS_VALUES}, tokenize='{FTS_TOKENIZE}', content=[articles])")
     conn.execute(f"INSERT INTO [{fts}] ([{fts}], rank) VALUES ('hashsize', {FTS_BUILD_HASHSIZE})")
     conn.execute(f"INSERT INTO [{fts}] ([{fts}], rank) VALUES ('automerge', 0)")
     conn.execute(f"INSERT INTO [{fts}] ([{fts}], rank) VALUES ('crisismerge', {FTS_BUILD_CRISISMERGE})")
+
+
+def merge_fts(conn: sqlite3.Connection) -> None:
+    """The filled index merged into one segment, its settings back to FTS5's defaults."""
+    fts = FTS_TABLE
+    conn.execute(f"INSERT INTO [{fts}] ([{fts}]) VALUES ('optimize')")
+    conn.execute(f"INSERT INTO [{fts}] ([{fts}], rank) VALUES ('hashsize', {FTS_DEFAULT_HASHSIZE})")
+    conn.execute(f"INSERT INTO [{fts}] ([{fts}], rank) VALUES ('automerge', {FTS_DEFAULT_AUTOMERGE})")
+    conn.execute(f"INSERT INTO [{fts}] ([{fts}], rank) VALUES ('crisismerge', {FTS_DEFAULT_CRISISMERGE})")
+    conn.execute(f"DELETE FROM [{fts}_config] WHERE k = 'crisismerge'")
 
 
 def _read_archive(path: str | Path, read, empty):
@@ -190,16 +202,18 @@ def known_authors(path: str | Path) -> frozenset[str]:
 
 
 def finish(db: sqlite_utils.Database, places: dict[int, dict], agencies: dict[str, tuple[str, str]],
-           name_variants: dict[str, str] | None = None, fts_filled: bool = False,
+           name_variants: dict[str, str] | None = None, fulltext=None,
            step: Callable[[str], None] | None = None) -> None:
-    """Lookup tables, many-to-many tables, FTS (`fts_filled`: as insert_articles(index=True) filled it) and
-    indexes, once every article is in; `step(name)` is told as each part starts (a build's phase timer)."""
+    """Lookup tables, many-to-many tables, FTS and indexes, once every article is in; `fulltext`: the SideIndex
+    that insert_articles fed (its index is copied in last, so it merges while the rest is made), else the index
+    is filled here. `step(name)` is told as each part starts (a build's phase timer)."""
     conn = db.conn
     step = step or (lambda name: None)
-    # the merge first: the pages of the index's segments it frees are filled again by what comes after (merged
-    # last, they stayed free: 14 MB of a 100k archive)
-    step("finish: full-text merge")
-    fill_fts(db, fts_filled)
+    if fulltext is None:
+        # first: the pages of the index's segments the merge frees are filled again by what comes after (merged
+        # last, they stayed free: 14 MB of a 100k archive)
+        step("finish: full-text index")
+        fill_fts(db)
     # the article table's indexes before the lookup tables: the counts of sections and places read them, not every row
     step("finish: indexes")
     for columns in FACET_INDEXES:
@@ -245,8 +259,14 @@ def finish(db: sqlite_utils.Database, places: dict[int, dict], agencies: dict[st
                           ("listing_items", "article_id")]:
         db[table].create_index([column], if_not_exists=True)
     step("finish: statistics")
-    analyze(conn)
+    analyze(conn)  # (of the archive's own tables: the full-text index's are left out anyway)
     conn.commit()
+    if fulltext is not None:  # last: until here its process merged the index beside this one
+        step("finish: full-text copy")
+        fulltext.copy_into(conn)
+        if _fts_rows(conn) != conn.execute("SELECT count(*) FROM articles").fetchone()[0]:
+            fill_fts(db)  # a row replaced after it was indexed (an id twice): index every row anew
+            conn.commit()
 
 
 def analyze(conn: sqlite3.Connection) -> None:
@@ -361,23 +381,18 @@ FTS_DEFAULT_HASHSIZE, FTS_DEFAULT_AUTOMERGE = 2**20, 4
 FTS_BUILD_CRISISMERGE, FTS_DEFAULT_CRISISMERGE = 1999, 16
 
 
-def fill_fts(db: sqlite_utils.Database, filled: bool = False) -> None:
-    """The same table as sqlite-utils' enable_fts(FTS_COLUMNS, tokenize=FTS_TOKENIZE), filled in bulk; `filled`:
-    start_fts made it and insert_articles(index=True) filled it, so it is only merged into one segment."""
+def fill_fts(db: sqlite_utils.Database) -> None:
+    """The full-text table (create_fts_table) made anew and filled from the articles, in bulk."""
     conn, fts = db.conn, FTS_TABLE
-    if filled and conn.execute(f"SELECT count(*) FROM [{fts}_docsize]").fetchone() != conn.execute(
-            "SELECT count(*) FROM articles").fetchone():
-        filled = False  # a row replaced after it was indexed (an id twice): index every row anew
-    if not filled:
-        if fts in db.table_names():
-            db["articles"].disable_fts()
-        start_fts(db)
-        conn.execute(f"INSERT INTO [{fts}] (rowid, {_FTS_VALUES}) SELECT rowid, {_FTS_VALUES} FROM articles")
-    conn.execute(f"INSERT INTO [{fts}] ([{fts}]) VALUES ('optimize')")
-    conn.execute(f"INSERT INTO [{fts}] ([{fts}], rank) VALUES ('hashsize', {FTS_DEFAULT_HASHSIZE})")
-    conn.execute(f"INSERT INTO [{fts}] ([{fts}], rank) VALUES ('automerge', {FTS_DEFAULT_AUTOMERGE})")
-    conn.execute(f"INSERT INTO [{fts}] ([{fts}], rank) VALUES ('crisismerge', {FTS_DEFAULT_CRISISMERGE})")
-    conn.execute(f"DELETE FROM [{fts}_config] WHERE k = 'crisismerge'")
+    if fts in db.table_names():
+        db["articles"].disable_fts()
+    create_fts_table(conn)
+    conn.execute(f"INSERT INTO [{fts}] (rowid, {FTS_VALUES}) SELECT rowid, {FTS_VALUES} FROM articles")
+    merge_fts(conn)
+
+
+def _fts_rows(conn: sqlite3.Connection) -> int:
+    return conn.execute(f"SELECT count(*) FROM [{FTS_TABLE}_docsize]").fetchone()[0]
 
 
 VACUUM_FREE_SHARE = 0.05
@@ -767,7 +782,6 @@ def alias_urls_of(db: sqlite_utils.Database, ids: set[str]) -> set[str]:
     return out
 
 
-_FTS_VALUES = ", ".join(f"[{column}]" for column in FTS_COLUMNS)
 
 
 def forget_in_fts(db: sqlite_utils.Database, ids: set[str]) -> None:
@@ -777,14 +791,14 @@ def forget_in_fts(db: sqlite_utils.Database, ids: set[str]) -> None:
     conn.execute("DROP TABLE IF EXISTS temp.fts_ids")
     conn.execute("CREATE TEMP TABLE fts_ids (id TEXT PRIMARY KEY)")
     conn.executemany("INSERT OR IGNORE INTO temp.fts_ids VALUES (?)", [(key,) for key in ids])
-    conn.execute(f"INSERT INTO [{fts}] ([{fts}], rowid, {_FTS_VALUES}) SELECT 'delete', rowid, {_FTS_VALUES} "
+    conn.execute(f"INSERT INTO [{fts}] ([{fts}], rowid, {FTS_VALUES}) SELECT 'delete', rowid, {FTS_VALUES} "
                  "FROM articles WHERE id IN temp.fts_ids ORDER BY rowid")
 
 
 def index_in_fts(db: sqlite_utils.Database) -> None:
     """Put the articles forget_in_fts took out back into the index, as they are now (one statement again)."""
     conn, fts = db.conn, FTS_TABLE
-    conn.execute(f"INSERT INTO [{fts}] (rowid, {_FTS_VALUES}) SELECT rowid, {_FTS_VALUES} FROM articles "
+    conn.execute(f"INSERT INTO [{fts}] (rowid, {FTS_VALUES}) SELECT rowid, {FTS_VALUES} FROM articles "
                  "WHERE id IN temp.fts_ids ORDER BY rowid")
 
 

@@ -141,6 +141,52 @@ def test_sigkill_at_any_moment_leaves_the_archive_untouched(tmp_path):
     assert not list(tmp_path.glob("archive.db.tmp-*")), "stale temporary files left behind"
 
 
+def _children(pid: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_a_killed_fresh_build_leaves_no_process_and_the_next_build_no_file(tmp_path):
+    raw = tmp_path / "raw"
+    for n in range(3000):
+        page(raw, f"item-{n:04d}.txt", short_item(n))
+    db = tmp_path / "archive.db"
+    command = [sys.executable, "-m", "ingest", "build", "--raw", str(raw), "--db", str(db), "--quiet"]
+    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    children: set[int] = set()
+    deadline = time.monotonic() + 60
+    # the workers and the full-text index's process (it waits from the start for the articles)
+    while len(children) < 3 and proc.poll() is None and time.monotonic() < deadline:
+        children |= _children(proc.pid)
+        time.sleep(0.05)
+    assert len(children) >= 3, "a fresh build runs its workers and the index's process"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 15
+    while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in children if _alive(pid)], "processes of a killed build are still running"
+    assert list(tmp_path.glob("archive.db.tmp-*")), "the killed build's files are there until the next build"
+    finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    assert len(table(db, "articles", "id", "id")) == 3000
+    assert not list(tmp_path.glob("archive.db.tmp-*")), "stale temporary files left behind"
+
+
 @pytest.fixture(scope="module")
 def seed_archive(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("seed")

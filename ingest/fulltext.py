@@ -1,0 +1,154 @@
+"""The full-text index of a fresh archive, built by a process of its own while the writer writes the articles.
+
+In a fresh build the writer was the critical path of the writing phase: filling FTS5 took three quarters of its
+time (bench/README.md), and the final merge ran on one core while the other idled. Here the writer hands each batch
+of articles (rowid and the indexed columns) to an indexing process, which fills the same FTS5 table (store.py's
+declaration) in a file of its own and merges it while the writer makes the article indexes and lookup tables. At the
+end its tables are copied into the archive (SQLite copies such tables page content for page content, without
+tokenizing anything again): the archive then holds what filling and merging the table in place would have given,
+row for row, in one unfragmented run of pages.
+
+An update in place indexes the few articles it changes itself (store.forget_in_fts / index_in_fts).
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+import sqlite3
+from pathlib import Path
+
+from ingest import store
+
+# batches of articles waiting for the indexing process: enough that the writer never waits for a batch being
+# indexed, few enough that a slow indexer holds back the writer instead of filling memory (2,000 articles a batch)
+WAITING_BATCHES = 3
+# the tables FTS5 keeps its index in, beside the articles table it reads nothing from while indexing
+SHADOW_TABLES = ("data", "idx", "docsize", "config")
+
+
+class IndexFailed(RuntimeError):
+    pass
+
+
+def _next(batches: multiprocessing.Queue, parent: int) -> list[tuple] | None:
+    while True:
+        try:
+            return batches.get(timeout=1)
+        except queue.Empty:
+            if os.getppid() != parent:  # the build was killed: nobody will read this file
+                os._exit(1)
+
+
+def _index(path: str, batches: multiprocessing.Queue, done, parent: int) -> None:
+    """The indexing process: every batch into FTS_TABLE of a file of its own, then one merge; `done` gets None when
+    the file is complete, else the error."""
+    try:
+        conn = sqlite3.connect(path, isolation_level=None)
+        conn.execute("PRAGMA journal_mode = OFF")
+        conn.execute("PRAGMA synchronous = OFF")
+        conn.execute("BEGIN")
+        store.create_fts_table(conn)
+        insert = (f"INSERT INTO [{store.FTS_TABLE}] (rowid, {store.FTS_VALUES}) "
+                  f"VALUES (?{', ?' * len(store.FTS_COLUMNS)})")
+        while (batch := _next(batches, parent)) is not None:
+            conn.executemany(insert, batch)
+        store.merge_fts(conn)
+        conn.execute("COMMIT")
+        conn.close()
+        done.send(None)
+    except BaseException as err:  # the writer waits for word from here: tell it what went wrong
+        done.send(f"{type(err).__name__}: {err}")
+        raise
+
+
+class SideIndex:
+    """The indexing process of one fresh build and its file (`path`, removed once copied or abandoned)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.unlink(missing_ok=True)
+        context = multiprocessing.get_context("fork")  # as the workers: nothing to import or load again
+        self.batches = context.Queue(WAITING_BATCHES)
+        self.done, done = context.Pipe(duplex=False)
+        self.process = context.Process(target=_index, args=(str(self.path), self.batches, done, os.getpid()),
+                                       name="full-text index", daemon=True)
+        self.process.start()
+        done.close()
+        self.finished = self.closed = False
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid
+
+    def add(self, rows: list[tuple]) -> None:
+        """(rowid, *store.FTS_COLUMNS values) of articles just written, rowids rising from batch to batch."""
+        while True:
+            try:
+                self.batches.put(rows, timeout=1)
+                return
+            except queue.Full:
+                self._check()
+
+    def finish(self) -> None:
+        """No more articles: the process merges the index (while the writer goes on with other work)."""
+        if not self.finished:
+            self.batches.put(None)
+            self.finished = True
+
+    def copy_into(self, conn: sqlite3.Connection) -> None:
+        """Wait for the index, then make it the archive's (on conn's main database, its transaction committed
+        here): the table is declared as store.py declares it and its shadow tables are copied in."""
+        self.finish()
+        while not self.done.poll(1):
+            self._check()
+        failure = self.done.recv()
+        self.process.join()
+        if failure is not None:
+            raise IndexFailed(f"the full-text index could not be built: {failure}")
+        conn.commit()
+        # through a connection of its own: FTS5 keeps what it read of its tables in the connection that used them,
+        # and what it kept would not know of the copy; a connection that used the table sees the change on its
+        # next read, as it sees any other connection's commit
+        main = conn.execute("PRAGMA database_list").fetchone()[2]
+        copy = sqlite3.connect(main, isolation_level=None)
+        try:
+            copy.execute("PRAGMA journal_mode = OFF")
+            copy.execute("PRAGMA synchronous = OFF")
+            copy.execute("ATTACH DATABASE ? AS side", [str(self.path)])
+            copy.execute("BEGIN")
+            if not copy.execute("SELECT 1 FROM main.sqlite_master WHERE name = ?", [store.FTS_TABLE]).fetchone():
+                store.create_fts_table(copy)
+            for shadow in SHADOW_TABLES:
+                table = f"{store.FTS_TABLE}_{shadow}"
+                copy.execute(f"DELETE FROM main.[{table}]")
+                # the whole table, no WHERE or ORDER BY: SQLite's transfer of one table's records into an empty
+                # table of the same shape, without decoding them
+                copy.execute(f"INSERT INTO main.[{table}] SELECT * FROM side.[{table}]")
+            copy.execute("COMMIT")
+            copy.execute("DETACH DATABASE side")
+        finally:
+            copy.close()
+        self.close()
+
+    def _check(self) -> None:
+        if self.done.poll():
+            failure = self.done.recv()
+            self.close()
+            raise IndexFailed(f"the full-text index could not be built: {failure or 'it ended early'}")
+        if not self.process.is_alive():
+            self.close()
+            raise IndexFailed(f"the full-text index could not be built: its process ended ({self.process.exitcode})")
+
+    def close(self) -> None:
+        """Stop the process (if it still runs) and remove its file."""
+        if self.closed:
+            return
+        self.closed = True
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+        self.batches.close()
+        self.batches.cancel_join_thread()  # what was waiting for a killed indexer is of no use any more
+        self.done.close()
+        self.path.unlink(missing_ok=True)
