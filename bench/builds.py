@@ -8,16 +8,23 @@ import time
 from pathlib import Path
 
 from ingest import store
+from ingest.fulltext import SideIndex
 
 
 def build_ours(rows: list[dict], target: Path, places: dict, agencies: dict) -> dict:
-    """The real build path of `ingest.build.build` after parsing: building() → insert → finish → swap."""
+    """The real build path of `ingest.build.build` after parsing: building() → insert (the full-text index filled by
+    its own process) → finish → swap."""
     target.unlink(missing_ok=True)
     started = time.perf_counter()
     with store.building(target) as db:
-        store.insert_articles(db, iter(rows))
-        inserted = time.perf_counter()
-        store.finish(db, places, agencies)
+        index = SideIndex.beside(db.conn)
+        try:
+            store.insert_articles(db, iter(rows), index=index)
+            index.finish()
+            inserted = time.perf_counter()
+            store.finish(db, places, agencies, fulltext=index)
+        finally:
+            index.close()
         finished = time.perf_counter()
     done = time.perf_counter()
     return _result(len(rows), done - started, target, {

@@ -787,7 +787,7 @@ def _ingest(db, raw_dir: Path, pool: Workers, fresh: bool, progress: bool) -> Su
     if not fresh:
         return _ingest_pages(db, raw_dir, pool, None, progress)
     # started before the workers are forked (the building process has no threads yet); it waits for the articles
-    side = SideIndex(f"{db.conn.execute('PRAGMA database_list').fetchone()[2]}-fulltext")
+    side = SideIndex.beside(db.conn)
     try:
         return _ingest_pages(db, raw_dir, pool, side, progress)
     finally:

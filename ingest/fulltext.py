@@ -77,6 +77,12 @@ class SideIndex:
         done.close()
         self.finished = self.closed = False
 
+    @classmethod
+    def beside(cls, conn: sqlite3.Connection) -> SideIndex:
+        """The side index of the fresh archive conn writes, its file beside the archive's (the temporary file that
+        store.building makes, so a build killed before it removes the file leaves it to the next one's clean-up)."""
+        return cls(f"{conn.execute('PRAGMA database_list').fetchone()[2]}-fulltext")
+
     @property
     def pid(self) -> int | None:
         return self.process.pid

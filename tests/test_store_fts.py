@@ -23,7 +23,7 @@ def rows(ids: list[str]) -> list[dict]:
 
 def build(path, articles: list[dict], side: bool, steps: list | None = None) -> None:
     with store.building(path) as db:
-        index = SideIndex(f"{path}.tmp-fulltext") if side else None
+        index = SideIndex.beside(db.conn) if side else None
         try:
             store.insert_articles(db, articles, batch_size=7, index=index)
             store.finish(db, {}, {}, fulltext=index, step=steps.append if steps is not None else None)
