@@ -710,19 +710,25 @@ def build(raw_dir: str | Path, target: str | Path, progress: bool = True, increm
     raw_dir, target = Path(raw_dir), Path(target)
     if not raw_dir.is_dir():
         raise SystemExit(f"{raw_dir}: no such directory of raw pages")
+    in_place = incremental and not rebuild and store.updatable(target)
+    # a fresh file's full-text index is built by a process of its own, forked before Workers loads the word list
+    side = None if in_place else SideIndex()
     pool = Workers(workers or os.cpu_count() or 1, raw_dir)
     try:
-        if incremental and not rebuild and store.updatable(target):
+        if in_place:
             with store.updating(target) as db:
-                summary = _ingest(db, raw_dir, pool, fresh=False, progress=progress)
+                summary = _ingest(db, raw_dir, pool, None, progress=progress)
                 summary.updated_in_place = True
             return summary
         with store.building(target) as db:
+            side.open(SideIndex.path_beside(db.conn))
             if incremental:
                 store.copy_versions(db, target)
-            return _ingest(db, raw_dir, pool, fresh=True, progress=progress)
+            return _ingest(db, raw_dir, pool, side, progress=progress)
     finally:
         pool.close()
+        if side is not None:
+            side.close()
 
 
 class _Phases:
@@ -783,18 +789,7 @@ class _Changes:
     warc_data: dict = field(default_factory=dict)  # their bytes, when they came from a WARC file
 
 
-def _ingest(db, raw_dir: Path, pool: Workers, fresh: bool, progress: bool) -> Summary:
-    if not fresh:
-        return _ingest_pages(db, raw_dir, pool, None, progress)
-    # started before the workers are forked (the building process has no threads yet); it waits for the articles
-    side = SideIndex.beside(db.conn)
-    try:
-        return _ingest_pages(db, raw_dir, pool, side, progress)
-    finally:
-        side.close()
-
-
-def _ingest_pages(db, raw_dir: Path, pool: Workers, side: SideIndex | None, progress: bool) -> Summary:
+def _ingest(db, raw_dir: Path, pool: Workers, side: SideIndex | None, progress: bool) -> Summary:
     """A build's phases; `side` (a fresh build's only) indexes the articles for full-text search as they are
     written."""
     fresh = side is not None

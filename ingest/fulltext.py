@@ -25,6 +25,11 @@ from ingest import store
 WAITING_BATCHES = 3
 # the tables FTS5 keeps its index in, beside the articles table it reads nothing from while indexing
 SHADOW_TABLES = ("data", "idx", "docsize", "config")
+# FTS5's term buffer in the indexing process, written out as a segment when full and all segments merged at the end.
+# Here every article is a statement of its own, so only a full buffer writes a segment (not each statement, as in
+# store.fill_fts): 64 MB holds 100k articles' index in four segments and keeps the process at ~200 MB (256 MB: one
+# segment and ~400 MB; the merge of four costs ~1 CPU s more, in the tail where this process has a core of its own)
+INDEX_HASHSIZE = 64 * 2**20
 
 
 class IndexFailed(RuntimeError):
@@ -40,15 +45,18 @@ def _next(batches: multiprocessing.Queue, parent: int) -> list[tuple] | None:
                 os._exit(1)
 
 
-def _index(path: str, batches: multiprocessing.Queue, done, parent: int) -> None:
-    """The indexing process: every batch into FTS_TABLE of a file of its own, then one merge; `done` gets None when
-    the file is complete, else the error."""
+def _index(batches: multiprocessing.Queue, done, parent: int) -> None:
+    """The indexing process: the path of its file (the first thing it is sent), then every batch into FTS_TABLE
+    there, then one merge; `done` gets None when the file is complete, else the error."""
     try:
+        path = _next(batches, parent)
+        if path is None:  # closed before a build needed it
+            return
         conn = sqlite3.connect(path, isolation_level=None)
         conn.execute("PRAGMA journal_mode = OFF")
         conn.execute("PRAGMA synchronous = OFF")
         conn.execute("BEGIN")
-        store.create_fts_table(conn)
+        store.create_fts_table(conn, INDEX_HASHSIZE)
         insert = (f"INSERT INTO [{store.FTS_TABLE}] (rowid, {store.FTS_VALUES}) "
                   f"VALUES (?{', ?' * len(store.FTS_COLUMNS)})")
         while (batch := _next(batches, parent)) is not None:
@@ -63,25 +71,38 @@ def _index(path: str, batches: multiprocessing.Queue, done, parent: int) -> None
 
 
 class SideIndex:
-    """The indexing process of one fresh build and its file (`path`, removed once copied or abandoned)."""
+    """The indexing process of one fresh build and its file (`path`, given by `open`, removed once copied or
+    abandoned). Made early, the process holds little memory of its own: a build makes it before its workers load
+    the stemmer's word list and the gazetteer, which a process forked after would count in its memory too."""
 
-    def __init__(self, path: str | Path):
-        self.path = Path(path)
-        self.path.unlink(missing_ok=True)
-        context = multiprocessing.get_context("fork")  # as the workers: nothing to import or load again
+    def __init__(self, path: str | Path | None = None):
+        context = multiprocessing.get_context("fork")  # as the workers: nothing to import again
         self.batches = context.Queue(WAITING_BATCHES)
         self.done, done = context.Pipe(duplex=False)
-        self.process = context.Process(target=_index, args=(str(self.path), self.batches, done, os.getpid()),
+        self.process = context.Process(target=_index, args=(self.batches, done, os.getpid()),
                                        name="full-text index", daemon=True)
         self.process.start()
         done.close()
+        self.path: Path | None = None
         self.finished = self.closed = False
+        if path is not None:
+            self.open(path)
+
+    def open(self, path: str | Path) -> None:
+        """The file the index is built in."""
+        self.path = Path(path)
+        self.path.unlink(missing_ok=True)
+        self.batches.put(str(self.path))
+
+    @staticmethod
+    def path_beside(conn: sqlite3.Connection) -> str:
+        """The index's file for the fresh archive conn writes: beside the archive's temporary file (store.building),
+        so a build killed before it removes the file leaves it to the next one's clean-up."""
+        return f"{conn.execute('PRAGMA database_list').fetchone()[2]}-fulltext"
 
     @classmethod
     def beside(cls, conn: sqlite3.Connection) -> SideIndex:
-        """The side index of the fresh archive conn writes, its file beside the archive's (the temporary file that
-        store.building makes, so a build killed before it removes the file leaves it to the next one's clean-up)."""
-        return cls(f"{conn.execute('PRAGMA database_list').fetchone()[2]}-fulltext")
+        return cls(cls.path_beside(conn))
 
     @property
     def pid(self) -> int | None:
@@ -157,4 +178,5 @@ class SideIndex:
         self.batches.close()
         self.batches.cancel_join_thread()  # what was waiting for a killed indexer is of no use any more
         self.done.close()
-        self.path.unlink(missing_ok=True)
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)

@@ -159,12 +159,13 @@ def _insert_batch(conn: sqlite3.Connection, sql: str, batch: list[tuple], index,
         index.add([(values[0], *(values[i] for i in indexed)) for values in batch])
 
 
-def create_fts_table(conn: sqlite3.Connection) -> None:
+def create_fts_table(conn: sqlite3.Connection, hashsize: int | None = None) -> None:
     """The full-text table of a fresh archive (the same table as sqlite-utils' enable_fts(FTS_COLUMNS,
-    tokenize=FTS_TOKENIZE)), empty and set for filling in bulk; merge_fts when it is full."""
+    tokenize=FTS_TOKENIZE)), empty and set for filling in bulk (`hashsize`: FTS5's term buffer, FTS_BUILD_HASHSIZE when
+    not given); merge_fts when it is full."""
     fts = FTS_TABLE
     conn.execute(f"CREATE VIRTUAL TABLE [{fts}] USING FTS5 ({FTS_VALUES}, tokenize='{FTS_TOKENIZE}', content=[articles])")
-    conn.execute(f"INSERT INTO [{fts}] ([{fts}], rank) VALUES ('hashsize', {FTS_BUILD_HASHSIZE})")
+    conn.execute(f"INSERT INTO [{fts}] ([{fts}], rank) VALUES ('hashsize', {hashsize or FTS_BUILD_HASHSIZE})")
     conn.execute(f"INSERT INTO [{fts}] ([{fts}], rank) VALUES ('automerge', 0)")
     conn.execute(f"INSERT INTO [{fts}] ([{fts}], rank) VALUES ('crisismerge', {FTS_BUILD_CRISISMERGE})")
 
