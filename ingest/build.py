@@ -41,7 +41,7 @@ from ingest.enrich.stems import NAME_VARIANTS, german_stems
 from ingest.fulltext import SideIndex
 from ingest.model import Article, ListingPage, PageError
 from ingest.parse import decode_page, parse_page
-from ingest.sources.files import META_SUFFIX, PAGE_SUFFIXES, RawPage, Unreadable, read_file
+from ingest.sources.files import META_SUFFIX, PAGE_SUFFIXES, RawPage, Unreadable, prefetch, read_file
 from ingest.sources.warc import WARC_SUFFIXES, WarcReader
 from ingest.urls import article_id, canonical_url
 from ingest.versions import keep_captures, version_row
@@ -376,9 +376,10 @@ class Workers:
         _init_worker(str(root))
 
     def map(self, function: Callable, shared, tasks: Iterable, chunk: int = 64, size: int | None = None,
-            ahead: int = 4) -> Iterator:
+            ahead: int = 4, handing: Callable[[list], None] | None = None) -> Iterator:
         """Results of function(shared, task) in task order; `size`, when known, lets a small job run here; at most
-        `ahead` chunks per worker wait in flight."""
+        `ahead` chunks per worker wait in flight; `handing(tasks)` is called with each chunk as it goes to a worker
+        (not when the job runs here)."""
         if self.count == 1 or (size is not None and size < self.INLINE_BELOW):
             for task in tasks:
                 yield function(shared, task)
@@ -389,11 +390,15 @@ class Workers:
         for task in tasks:
             batch.append(task)
             if len(batch) >= chunk:
+                if handing is not None:
+                    handing(batch)
                 pending.append(self.pool.apply_async(_run_chunk, ((function, shared, batch),)))
                 batch = []
                 while len(pending) > ahead * self.count:
                     yield from pending.pop(0).get()
         if batch:
+            if handing is not None:
+                handing(batch)
             pending.append(self.pool.apply_async(_run_chunk, ((function, shared, batch),)))
         for result in pending:
             yield from result.get()
@@ -803,7 +808,7 @@ def _ingest(db, raw_dir: Path, pool: Workers, side: SideIndex | None, progress: 
     touched: list = []
     # how many, when the plan knows it: an update's changed files (a WARC file may hold thousands of records)
     size = None if fresh else len(plan.loose) + Workers.INLINE_BELOW * len(plan.warc_files)
-    results = _chain(pool.map(_read_and_parse, None, plan.loose, size=size),
+    results = _chain(pool.map(_read_and_parse, None, plan.loose, size=size, handing=_prefetching(raw_dir)),
                      _warc_results(db, raw_dir, pool, plan, fresh, size))
     versions: list[dict] = []
     batch: list[dict] = []
@@ -857,6 +862,13 @@ def _ingest(db, raw_dir: Path, pool: Workers, side: SideIndex | None, progress: 
     _summarise(db, summary)
     phases(None)
     return summary
+
+
+def _prefetching(root: Path) -> Callable[[list], None]:
+    """For Workers.map: the loose pages of a chunk of _read_and_parse's tasks asked of the disk as the chunk goes to
+    a worker (the tasks' stat says whether a page has a sidecar), so they are read while earlier chunks are parsed."""
+    return lambda tasks: prefetch(root, ((rel, stat[2] is not None) for rel, page, stat, _previous in tasks
+                                         if page is None))
 
 
 def _chain(*iterables):

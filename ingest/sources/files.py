@@ -7,7 +7,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 PAGE_SUFFIXES = {".txt", ".html", ".htm", ""}
 META_SUFFIX = ".meta.json"
@@ -58,6 +58,24 @@ def read_file(root: str | Path, rel: str) -> RawPage:
     data = _read_bytes(path)
     return RawPage(path=rel, data=data, url=meta.get("url"), fetched_at=meta.get("fetched_at"),
                    listed_date=meta.get("listed_date"))
+
+
+def prefetch(root: str | Path, pages: Iterable[tuple[str, bool]]) -> None:
+    """Ask the kernel to read these pages ((path relative to root, has a sidecar)) and their sidecars into the page
+    cache now, without waiting for it: a build asks for each chunk of pages as it hands it to a worker, so the worker
+    finds them read instead of waiting for the disk one file after the other (from a cold cache a build's workers
+    otherwise wait for the disk a third of the time)."""
+    for rel, sidecar in pages:
+        path = os.path.join(root, rel)
+        for name in (path, path + META_SUFFIX) if sidecar else (path,):
+            try:
+                fd = os.open(name, os.O_RDONLY)
+            except OSError:
+                continue  # read_file says why, in its turn
+            try:
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
+            finally:
+                os.close(fd)
 
 
 _READ_SIZE = 1 << 16  # most pages in one read; a larger buffer is mapped and unmapped by malloc on every read
