@@ -110,29 +110,41 @@ class SideIndex:
 
     def add(self, rows: list[tuple]) -> None:
         """(rowid, *store.FTS_COLUMNS values) of articles just written, rowids rising from batch to batch."""
-        while True:
-            try:
-                self.batches.put(rows, timeout=1)
-                return
-            except queue.Full:
-                self._check()
+        self._put(rows)
 
     def finish(self) -> None:
         """No more articles: the process merges the index (while the writer goes on with other work)."""
         if not self.finished:
-            self.batches.put(None)
+            self._put(None)
             self.finished = True
+
+    def _put(self, item) -> None:
+        while True:  # a full queue: the process is busy, or gone (then say why instead of waiting for ever)
+            try:
+                self.batches.put(item, timeout=1)
+                return
+            except queue.Full:
+                said, word = self._said()
+                if said:  # before the last batch, any word from the process is an error
+                    self._failed(word or "it ended early")
+                if not self.process.is_alive():
+                    self._failed(self._last_word())
 
     def copy_into(self, conn: sqlite3.Connection) -> None:
         """Wait for the index, then make it the archive's (on conn's main database, its transaction committed
         here): the table is declared as store.py declares it and its shadow tables are copied in."""
         self.finish()
-        while not self.done.poll(1):
-            self._check()
-        failure = self.done.recv()
+        while True:
+            if self.done.poll(1):
+                said, failure = self._said()
+                if said:
+                    break
+                self._failed(self._last_word())  # gone without a word
+            elif not self.process.is_alive():
+                self._failed(self._last_word())
         self.process.join()
         if failure is not None:
-            raise IndexFailed(f"the full-text index could not be built: {failure}")
+            self._failed(failure)
         conn.commit()
         # through a connection of its own: FTS5 keeps what it read of its tables in the connection that used them,
         # and what it kept would not know of the copy; a connection that used the table sees the change on its
@@ -158,14 +170,27 @@ class SideIndex:
             copy.close()
         self.close()
 
-    def _check(self) -> None:
-        if self.done.poll():
-            failure = self.done.recv()
-            self.close()
-            raise IndexFailed(f"the full-text index could not be built: {failure or 'it ended early'}")
-        if not self.process.is_alive():
-            self.close()
-            raise IndexFailed(f"the full-text index could not be built: its process ended ({self.process.exitcode})")
+    def _said(self) -> tuple[bool, str | None]:
+        """(whether the process has said something, what): None when the index is complete, else the error. A
+        process gone without a word reads as the end of the pipe."""
+        if not self.done.poll():
+            return False, None
+        try:
+            return True, self.done.recv()
+        except EOFError:
+            return False, None
+
+    def _last_word(self) -> str:
+        """Why a process that is gone ended: what it said last (it may have said it just before it ended)."""
+        said, word = self._said()
+        if said:
+            return word or "it ended early"
+        self.process.join(1)
+        return f"its process ended (exit code {self.process.exitcode})"
+
+    def _failed(self, reason: str) -> None:
+        self.close()
+        raise IndexFailed(f"the full-text index could not be built: {reason}")
 
     def close(self) -> None:
         """Stop the process (if it still runs) and remove its file."""

@@ -2,6 +2,8 @@
 fill after the last row gives."""
 from __future__ import annotations
 
+import os
+import signal
 import sqlite3
 
 import pytest
@@ -72,6 +74,25 @@ def test_a_failing_index_stops_the_build_with_its_reason(tmp_path):
     finally:
         index.close()
     assert not index.process.is_alive() and not (tmp_path / "x-fulltext").exists()
+
+
+def test_an_index_process_gone_stops_the_writer_instead_of_keeping_it_waiting(tmp_path):
+    index = SideIndex(tmp_path / "x-fulltext")
+    os.kill(index.pid, signal.SIGKILL)
+    try:
+        with pytest.raises(IndexFailed, match="process ended"):
+            for rowid in range(1, 20):  # the queue holds three batches: then the writer would wait
+                index.add([(rowid, "Titel", None, None, "Text", "text")])
+    finally:
+        index.close()
+    index = SideIndex(tmp_path / "y-fulltext")
+    index.add([(1, "Titel", None, None, "Text", "text")])
+    os.kill(index.pid, signal.SIGKILL)
+    try:
+        with sqlite3.connect(tmp_path / "y.db") as conn, pytest.raises(IndexFailed, match="process ended"):
+            index.copy_into(conn)
+    finally:
+        index.close()
 
 
 def test_finish_gives_the_planner_statistics_of_the_archive_tables_only(tmp_path):
