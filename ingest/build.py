@@ -387,19 +387,21 @@ class Workers:
         if self.pool is None:  # forked now: the workers never touch the database connection the build holds
             self.pool = multiprocessing.get_context("fork").Pool(self.count, _init_worker, (str(self.root),))
         pending, batch = [], []
+
+        def hand(chunk_of_tasks: list) -> None:
+            if handing is not None:
+                handing(chunk_of_tasks)
+            pending.append(self.pool.apply_async(_run_chunk, ((function, shared, chunk_of_tasks),)))
+
         for task in tasks:
             batch.append(task)
             if len(batch) >= chunk:
-                if handing is not None:
-                    handing(batch)
-                pending.append(self.pool.apply_async(_run_chunk, ((function, shared, batch),)))
+                hand(batch)
                 batch = []
                 while len(pending) > ahead * self.count:
                     yield from pending.pop(0).get()
         if batch:
-            if handing is not None:
-                handing(batch)
-            pending.append(self.pool.apply_async(_run_chunk, ((function, shared, batch),)))
+            hand(batch)
         for result in pending:
             yield from result.get()
 

@@ -783,8 +783,6 @@ def alias_urls_of(db: sqlite_utils.Database, ids: set[str]) -> set[str]:
     return out
 
 
-
-
 def forget_in_fts(db: sqlite_utils.Database, ids: set[str]) -> None:
     """Take these articles out of the full-text index (before they change or go): one statement, because FTS5
     writes a segment per statement and a few dozen small ones set off a merge that rewrites the whole index."""
