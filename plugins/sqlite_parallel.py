@@ -9,11 +9,26 @@ statistics off, 77 ms each (bench/README.md). Nothing in Datasette or this proje
 SQLite takes this setting only while it is shut down, and may only be shut down with no connection open.
 Datasette imports plugins before it opens any database, so this module does it at import time, and only
 when SQLite holds no memory at all, i.e. no connection exists; anywhere else it leaves SQLite as it is.
+
+The second queue is Python's own lock. Datasette enforces sql_time_limit_ms with a progress handler: a Python
+function SQLite calls every 1,000 virtual-machine steps, each call taking the GIL from whichever thread holds
+it (the event loop rendering another page). A ranked search at a million articles makes about a thousand such
+calls, and under two concurrent requests they were a quarter of its SQL time. Here the same limit is kept by
+one watchdog thread that calls sqlite3_interrupt on a connection whose statement outlives its deadline; a query
+past its limit fails as before (Datasette's »interrupted«, its time-limit error page), and SQL runs without
+ever asking for the GIL.
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import heapq
+import itertools
 import sys
+import threading
+import time
+
+import datasette.database
 
 from datasette.utils.sqlite import sqlite3
 
@@ -73,3 +88,56 @@ def memory_statistics_off() -> str:
 
 
 STATE = memory_statistics_off()
+
+
+class Watchdog:
+    """Interrupts a connection's statement once its time limit has passed: one thread for all connections,
+    sleeping until the earliest deadline of the statements still running."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._due: list[tuple[float, int, object]] = []  # (deadline, ticket, connection), a heap
+        self._running: set[int] = set()  # tickets whose statement has not finished
+        self._tickets = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    @contextlib.contextmanager
+    def limit(self, conn, ms: float):
+        """What runs inside is interrupted (sqlite3.OperationalError »interrupted«) after `ms` milliseconds."""
+        deadline = time.monotonic() + ms / 1000
+        with self._lock:
+            ticket = next(self._tickets)
+            heapq.heappush(self._due, (deadline, ticket, conn))
+            self._running.add(ticket)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._watch, name="sqlite time limit", daemon=True)
+                self._thread.start()
+            if self._due[0][1] == ticket:  # earlier than what the thread sleeps for
+                self._changed.notify()
+        try:
+            yield
+        finally:
+            with self._lock:  # once this is done the connection may run another request's SQL: never interrupted
+                self._running.discard(ticket)
+
+    def _watch(self) -> None:
+        with self._lock:
+            while True:
+                while self._due and self._due[0][1] not in self._running:
+                    heapq.heappop(self._due)
+                if not self._due:
+                    self._changed.wait()
+                    continue
+                wait = self._due[0][0] - time.monotonic()
+                if wait > 0:
+                    self._changed.wait(wait)
+                    continue
+                _, ticket, conn = heapq.heappop(self._due)
+                self._running.discard(ticket)
+                conn.interrupt()  # safe from any thread; a no-op if its statement has just finished
+
+
+WATCHDOG = Watchdog()
+# Datasette's Database.execute takes its time limit from this name (datasette 0.65, pinned in pyproject.toml)
+datasette.database.sqlite_timelimit = WATCHDOG.limit
