@@ -135,7 +135,10 @@ class Watchdog:
                     continue
                 _, ticket, conn = heapq.heappop(self._due)
                 self._running.discard(ticket)
-                conn.interrupt()  # safe from any thread; a no-op if its statement has just finished
+                try:
+                    conn.interrupt()  # safe from any thread; a no-op if its statement has just finished
+                except sqlite3.ProgrammingError:
+                    pass  # closed meanwhile: nothing of it runs any more, and this thread must go on for the others
 
 
 WATCHDOG = Watchdog()

@@ -129,3 +129,15 @@ def test_datasette_time_limit_goes_through_the_watchdog(tmp_path):
         return (await db.execute("select 41 + 1")).single_value()
 
     assert asyncio.run(queries()) == 42
+
+
+def test_a_connection_closed_before_its_deadline_does_not_stop_the_watchdog():
+    watchdog = loaded().Watchdog()
+    closed = sqlite3.connect(":memory:", check_same_thread=False)
+    with watchdog.limit(closed, 20):
+        closed.close()
+        time.sleep(0.2)  # its deadline passes while it is still registered: interrupting it raises
+    conn = sqlite3.connect(":memory:", check_same_thread=False)
+    with pytest.raises(sqlite3.OperationalError, match="interrupted"):
+        with watchdog.limit(conn, 100):
+            conn.execute(ENDLESS).fetchall()
