@@ -3,7 +3,7 @@ included) and the raw limit, plain sqlite3 executemany into the same articles ta
 from __future__ import annotations
 
 import os
-import sqlite3
+from sqlite_utils.utils import sqlite3  # the SQLite the archive code uses (pysqlite3 where installed)
 import time
 from pathlib import Path
 

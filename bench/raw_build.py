@@ -11,7 +11,7 @@ import platform
 import resource
 import shutil
 import signal
-import sqlite3
+from sqlite_utils.utils import sqlite3  # the SQLite the archive code uses (pysqlite3 where installed)
 import subprocess
 import sys
 import threading

@@ -9,7 +9,7 @@ import math
 import os
 import platform
 import signal
-import sqlite3
+from sqlite_utils.utils import sqlite3  # the SQLite the archive code uses (pysqlite3 where installed)
 import statistics
 import subprocess
 import sys

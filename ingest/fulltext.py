@@ -15,8 +15,9 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue
-import sqlite3
 from pathlib import Path
+
+from sqlite_utils.utils import sqlite3  # pysqlite3 (a newer SQLite) where it is installed
 
 from ingest import store
 

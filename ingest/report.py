@@ -7,8 +7,9 @@ tests/test_report.py checks both agree.
 """
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
+
+from sqlite_utils.utils import sqlite3  # pysqlite3 (a newer SQLite) where it is installed
 
 from ingest.enrich.dates import leave_one_out
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import threading
 import zlib
 from collections import Counter
@@ -12,6 +11,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 import sqlite_utils
+from sqlite_utils.utils import sqlite3  # pysqlite3 (a newer SQLite) where it is installed
 import zstandard
 
 ARTICLE_COLUMNS = {
@@ -283,6 +283,10 @@ def analyze(conn: sqlite3.Connection) -> None:
         return
     for table in sorted(tables):
         conn.execute(f"ANALYZE main.[{table}]")
+    # an SQLite built with STAT4 (pysqlite3's) also keeps sampled rows: the serving pages were measured with stat1
+    # alone (the system's SQLite has no STAT4), and the samples hold rowids, which an update and a rebuild give apart
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat4'").fetchone():
+        conn.execute("DELETE FROM sqlite_stat4")
 
 
 def index_for_dates(db: sqlite_utils.Database) -> None:

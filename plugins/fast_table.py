@@ -25,7 +25,6 @@ import contextvars
 import json
 import os
 import re
-import sqlite3
 import threading
 import urllib.parse
 
@@ -34,6 +33,7 @@ from datasette import hookimpl
 from datasette.database import QueryInterrupted, Results
 from datasette.facets import ArrayFacet, ColumnFacet, DateFacet
 from datasette.utils import escape_sqlite
+from datasette.utils.sqlite import sqlite3  # the module Datasette uses (pysqlite3 where installed)
 
 # A column with more distinct values than this is not a facet anyone reads; leave it to SQL.
 MAX_DISTINCT = 100_000

@@ -16,7 +16,6 @@ import asyncio
 import concurrent.futures
 import math
 import os
-import sqlite3
 import threading
 from collections import Counter
 from typing import NamedTuple
@@ -25,6 +24,7 @@ import numpy as np
 
 from datasette import hookimpl
 from datasette.utils import escape_sqlite, tilde_encode
+from datasette.utils.sqlite import sqlite3  # the module Datasette uses (pysqlite3 where installed)
 
 TABLE, STEMS, FTS = "articles", "search_stems", "articles_fts"
 SHOWN = 5

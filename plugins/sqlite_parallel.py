@@ -17,6 +17,10 @@ calls, and under two concurrent requests they were a quarter of its SQL time. He
 one watchdog thread that calls sqlite3_interrupt on a connection whose statement outlives its deadline; a query
 past its limit fails as before (Datasette's »interrupted«, its time-limit error page), and SQL runs without
 ever asking for the GIL.
+
+With pysqlite3 installed (pyproject.toml: a newer SQLite than the system's) Datasette runs on it, and pysqlite3
+reports SQL with several statements as `Warning`, where Python's own module raises a DatabaseError that Datasette
+answers with a 400: `handle_exception` below gives it the same 400, not a 500.
 """
 from __future__ import annotations
 
@@ -29,6 +33,8 @@ import threading
 import time
 
 import datasette.database
+from datasette import hookimpl
+from datasette.utils.asgi import BadRequest
 
 from datasette.utils.sqlite import sqlite3
 
@@ -137,10 +143,25 @@ class Watchdog:
                 self._running.discard(ticket)
                 try:
                     conn.interrupt()  # safe from any thread; a no-op if its statement has just finished
-                except sqlite3.ProgrammingError:
-                    pass  # closed meanwhile: nothing of it runs any more, and this thread must go on for the others
+                except Exception:  # e.g. closed meanwhile: nothing of it runs any more; this thread goes on for the others
+                    pass
 
 
 WATCHDOG = Watchdog()
 # Datasette's Database.execute takes its time limit from this name (datasette 0.65, pinned in pyproject.toml)
 datasette.database.sqlite_timelimit = WATCHDOG.limit
+
+
+@hookimpl(tryfirst=True)
+def handle_exception(datasette, request, exception):
+    """pysqlite3's `Warning` (»You can only execute one statement at a time.«) as the 400 Python's sqlite3 gives."""
+    warning = getattr(sqlite3, "Warning", None)
+    if warning is None or not isinstance(exception, warning) or isinstance(exception, sqlite3.DatabaseError):
+        return None
+    from datasette.plugins import pm
+
+    refused = BadRequest(str(exception))
+    for answer in pm.hook.handle_exception(datasette=datasette, request=request, exception=refused):
+        if answer is not None:
+            return answer
+    return None

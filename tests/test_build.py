@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import signal
-import sqlite3
+from sqlite_utils.utils import sqlite3  # the SQLite the archive code uses (pysqlite3 where installed)
 import subprocess
 import sys
 import time

@@ -10,7 +10,7 @@ import json
 import os
 import re
 import signal
-import sqlite3
+from sqlite_utils.utils import sqlite3  # the SQLite the archive code uses (pysqlite3 where installed)
 import subprocess
 import sys
 import threading

@@ -3,7 +3,7 @@ own SQL says, for the unfiltered table, a common word (the in-memory paths) and 
 from __future__ import annotations
 
 import random
-import sqlite3
+from sqlite_utils.utils import sqlite3  # the SQLite the archive code uses (pysqlite3 where installed)
 import sys
 from pathlib import Path
 

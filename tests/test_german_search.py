@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import importlib.util
-import sqlite3
+from sqlite_utils.utils import sqlite3  # the SQLite the archive code uses (pysqlite3 where installed)
 import sys
 
 import pytest

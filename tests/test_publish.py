@@ -30,7 +30,7 @@ esac
 
 def pyproject_pins() -> dict[str, str]:
     deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
-    return dict(dep.split("==") for dep in deps)
+    return dict(dep.partition(";")[0].strip().split("==") for dep in deps)  # (an environment marker after ";")
 
 
 def image_pins() -> dict[str, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import sqlite3
+from sqlite_utils.utils import sqlite3  # the SQLite the archive code uses (pysqlite3 where installed)
 import threading
 import zlib
 from pathlib import Path

@@ -12,7 +12,8 @@ PLUGIN = ROOT / "plugins" / "sqlite_parallel.py"
 
 # runs in a fresh interpreter: the plugin loaded from its file as Datasette's --plugins-dir does
 SCRIPT = """
-import importlib.util, json, sqlite3, sys
+import importlib.util, json, sys
+from datasette.utils.sqlite import sqlite3  # the SQLite the plugin configures (pysqlite3's where installed)
 open_first = sys.argv[1] == "open-first"
 early = sqlite3.connect(":memory:") if open_first else None
 if early:

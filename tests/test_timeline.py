@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 import re
-import sqlite3
+from sqlite_utils.utils import sqlite3  # the SQLite the archive code uses (pysqlite3 where installed)
 import sys
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import sqlite3
+from sqlite_utils.utils import sqlite3  # the SQLite the archive code uses (pysqlite3 where installed)
 from pathlib import Path
 
 import pytest

@@ -3,7 +3,7 @@ article_versions, the same after an update as after a rebuild."""
 from __future__ import annotations
 
 import json
-import sqlite3
+from sqlite_utils.utils import sqlite3  # the SQLite the archive code uses (pysqlite3 where installed)
 from pathlib import Path
 
 from ingest.build import build

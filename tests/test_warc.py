@@ -4,7 +4,7 @@ from __future__ import annotations
 import gzip
 import json
 import shutil
-import sqlite3
+from sqlite_utils.utils import sqlite3  # the SQLite the archive code uses (pysqlite3 where installed)
 from io import BytesIO
 from pathlib import Path
 

@@ -7,7 +7,7 @@ import datetime as dt
 import json
 import os
 import signal
-import sqlite3
+from sqlite_utils.utils import sqlite3  # the SQLite the archive code uses (pysqlite3 where installed)
 import subprocess
 import sys
 import threading
