@@ -44,3 +44,18 @@ def test_build_prints_a_summary(tmp_path):
     assert "articles written:  1" in out
     assert "pages rejected:    1" in out
     assert "binary.txt: binary content" in out
+
+
+def test_the_command_line_runs_on_the_systems_sqlite_not_pysqlite3():
+    """pysqlite3's SQLite keeps a build's temporary tables in memory (ingest/__main__.py): `python -m ingest` runs
+    with `import pysqlite3` failing, so sqlite-utils and the store use Python's own sqlite3 even where it is
+    installed (as in this environment, on Linux x86-64: the serving side takes it)."""
+    script = ("import runpy, sys\n"
+              "sys.argv = ['ingest', '--help']\n"
+              "try:\n    runpy.run_module('ingest', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+              "from sqlite_utils.utils import sqlite3\n"
+              "from ingest import store\n"
+              "print(sqlite3.__name__, type(store.connect(':memory:').conn).__module__)\n")
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-2:] == ["sqlite3", "sqlite3"]
