@@ -50,6 +50,13 @@ def evict(path) -> None:
         os.close(fd)
 
 
+def wait_until_cached(paths) -> None:
+    """WILLNEED starts the reads; they complete in the background (at most 10 s here)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(cached_share(path) < 1 for path in paths):
+        time.sleep(0.05)
+
+
 def test_prefetch_brings_pages_and_sidecars_into_the_page_cache(tmp_path):
     names = [f"2025/02-{day:02d}/artikel-{day}.html" for day in range(1, 9)]
     for number, rel in enumerate(names):
@@ -67,9 +74,7 @@ def test_prefetch_brings_pages_and_sidecars_into_the_page_cache(tmp_path):
     asked = names[:4]
     prefetch(tmp_path, [(rel, number % 2 == 0) for number, rel in enumerate(asked)])
     wanted = [tmp_path / rel for rel in asked] + [tmp_path / (rel + META_SUFFIX) for rel in asked[::2]]
-    deadline = time.monotonic() + 10  # WILLNEED starts the reads; they complete in the background
-    while time.monotonic() < deadline and any(cached_share(path) < 1 for path in wanted):
-        time.sleep(0.05)
+    wait_until_cached(wanted)
     assert [cached_share(path) for path in wanted] == [1.0] * len(wanted)
     left = [tmp_path / rel for rel in names[4:]] + [tmp_path / (rel + META_SUFFIX) for rel in names[4::2]]
     assert [cached_share(path) for path in left] == [0.0] * len(left)
@@ -80,7 +85,5 @@ def test_prefetch_passes_over_missing_files(tmp_path):
     evict(tmp_path / "da.txt")
     # a page gone since the walk, and a sidecar said to exist that does not: read_file reports those in its turn
     prefetch(tmp_path, [("weg.txt", True), ("da.txt", True)])
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and cached_share(tmp_path / "da.txt") < 1:
-        time.sleep(0.05)
+    wait_until_cached([tmp_path / "da.txt"])
     assert cached_share(tmp_path / "da.txt") == 1.0
