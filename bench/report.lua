@@ -1,4 +1,17 @@
--- wrk: one JSON line with the latency percentiles (ms), throughput and every kind of failed request
+-- wrk: one JSON line with the latency percentiles (ms), throughput and every kind of failed request.
+-- Paths after `--` are asked in turn (bench/run.py's common words), else the URL's own path each time.
+local paths, turn = {}, 0
+
+init = function(args)
+  for i, path in ipairs(args) do paths[i] = path end
+end
+
+request = function()
+  if #paths == 0 then return wrk.request() end
+  turn = turn % #paths + 1
+  return wrk.format(nil, paths[turn])
+end
+
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(

@@ -23,6 +23,7 @@ from bench.builds import build_ours, build_raw
 from bench.records import make_rows
 from bench.served import Served, free_port
 from bench.synth import vocabulary
+from bench.table import COMMON_PAGE  # common words asked in turn, more than fast_table keeps the hits of
 from ingest import store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,8 +95,38 @@ def choose_words(db: Path) -> dict[str, dict]:
     return chosen
 
 
-def scenarios(kind: str, words: dict, row_id: str) -> list[tuple[str, str, bool]]:
-    """(name, path, facets expected) for one server kind: each page as a browser gets it and as JSON."""
+def common_words(db: Path) -> list[dict]:
+    """Twice as many words as plugins/fast_table.py keeps the hits of (DENSE_KEPT), each in more than half of the
+    articles and each a different search (»ein« and »eine« are one stem): asked in turn, every request reads its
+    hits anew — a common word's first page, measured under load."""
+    sys.path.insert(0, str(ROOT / "plugins"))
+    from fast_table import DENSE_KEPT
+    from german_search import german_match
+
+    count = 2 * DENSE_KEPT
+
+    words, _ = vocabulary()
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    total = conn.execute("select count(*) from articles").fetchone()[0]
+    chosen, searches = [], set()
+    for word in words:
+        match = german_match(word)
+        if not word.isalpha() or match in searches:
+            continue
+        hits = conn.execute("select count(*) from articles_fts where articles_fts match ?", [match]).fetchone()[0]
+        if hits <= total / 2:
+            break  # the vocabulary runs from the most common word down
+        searches.add(match)
+        chosen.append({"word": word, "articles": hits, "share": round(hits / total, 5)})
+        if len(chosen) == count:
+            break
+    conn.close()
+    return chosen
+
+
+def scenarios(kind: str, words: dict, row_id: str, common: list[dict] = ()) -> list[tuple[str, str | list, bool]]:
+    """(name, path, facets expected) for one server kind: each page as a browser gets it and as JSON. A list of
+    paths is asked in turn (the first of them before the load)."""
     facets = "" if kind == "ours" else PLAIN_FACETS  # ours: metadata.yml names the facets of the table page
     pages = [("table", "/archive/articles?_nofacet=1", False),
              ("table + facets", f"/archive/articles?{facets}", True)]
@@ -103,6 +134,9 @@ def scenarios(kind: str, words: dict, row_id: str) -> list[tuple[str, str, bool]
         q = urllib.parse.quote(words[name]["word"])
         pages.append((f"search {label}", f"/archive/articles?_search={q}&_nofacet=1", False))
         pages.append((f"search {label} + facets", f"/archive/articles?_search={q}&{facets}".rstrip("&"), True))
+        if name == "all" and common:
+            pages.append((COMMON_PAGE, [f"/archive/articles?_search={urllib.parse.quote(w['word'])}&{facets}".rstrip("&")
+                                        for w in common], True))
     # a reader's next click: a facet value next to the search (the section filter), facets again
     q = urllib.parse.quote(words["tenth"]["word"])
     pages.append(("search ~10% + filter + facets", f"/archive/articles?_search={q}&section=Ausland&{facets}".rstrip("&"),
@@ -116,7 +150,8 @@ def scenarios(kind: str, words: dict, row_id: str) -> list[tuple[str, str, bool]
                       False))
     else:
         pages.append(("ranked search ~10%", f"/archive?sql={urllib.parse.quote(PLAIN_RANKED_SQL)}&q={q}", False))
-    return pages + [(f"{name} .json", as_json(path), facets) for name, path, facets in pages]
+    return pages + [(f"{name} .json", [as_json(p) for p in path] if isinstance(path, list) else as_json(path), facets)
+                    for name, path, facets in pages]
 
 
 def as_json(path: str) -> str:
@@ -149,18 +184,21 @@ def check(server: Server, path: str, facets: bool) -> dict:
     return result
 
 
-def wrk(url: str, duration: float, connections: int) -> dict:
+def wrk(url: str, duration: float, connections: int, paths: list[str] = ()) -> dict:
+    """One bounded wrk run on `url`, or on `paths` of its server in turn (report.lua's request())."""
     out = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{int(duration)}s", "--timeout", "30s", "-s", str(BENCH / "report.lua"), url],
+        ["wrk", "-t1", f"-c{connections}", f"-d{int(duration)}s", "--timeout", "30s", "-s", str(BENCH / "report.lua"), url,
+         *(["--", *paths] if paths else [])],
         capture_output=True, text=True, timeout=duration + 60, check=True).stdout
     result = json.loads(out.strip().splitlines()[-1])
     result["rps"] = round(result["requests"] / result["seconds"], 1)
     return result
 
 
-def load(server: Server, path: str, runs: int, duration: float, connections: int) -> dict:
+def load(server: Server, path: str | list, runs: int, duration: float, connections: int) -> dict:
     """Median p50/p95/rps of several bounded wrk runs; failures added up over all of them."""
-    results = [wrk(server.url + path, duration, connections) for _ in range(runs)]
+    paths = path if isinstance(path, list) else []
+    results = [wrk(server.url + (paths[0] if paths else path), duration, connections, paths) for _ in range(runs)]
     summary = {key: round(statistics.median(r[key] for r in results), 1) for key in ("p50_ms", "p95_ms", "rps")}
     summary["requests"] = sum(r["requests"] for r in results)
     summary["failed"] = sum(r["non_2xx_3xx"] + r["timeouts"] + r["connect_errors"] + r["read_errors"]
@@ -169,16 +207,17 @@ def load(server: Server, path: str, runs: int, duration: float, connections: int
     return summary
 
 
-def serve_and_measure(kind: str, db: Path, words: dict, row_id: str, args) -> dict:
+def serve_and_measure(kind: str, db: Path, words: dict, row_id: str, args, common: list[dict] = ()) -> dict:
     server = Server(kind, db, db.parent / f"{kind.replace(' ', '-')}.log")
-    pages = scenarios(kind, words, row_id)
+    pages = scenarios(kind, words, row_id, common)
     if kind == WITHOUT_RELATED:  # only the page it is there for
         pages = [page for page in pages if page[0] == "row page"]
     try:
         started = time.perf_counter()
         out = {}
         for name, path, facets in pages:
-            out[name] = {"path": path, **check(server, path, facets)}  # also warms caches, as a visitor would
+            first = path[0] if isinstance(path, list) else path
+            out[name] = {"path": path, **check(server, first, facets)}  # also warms caches, as a visitor would
         for name, path, facets in pages:
             out[name].update(load(server, path, args.runs, args.duration, args.connections))
             print(f"  {kind:5} {name:26} p50 {out[name]['p50_ms']:8.1f} ms  p95 {out[name]['p95_ms']:8.1f} ms  "
@@ -220,13 +259,14 @@ def run_size(count: int, args) -> dict:
         del rows
         gc.collect()
     words = choose_words(db)
-    print(f"  words {words}", flush=True)
+    common = common_words(db)
+    print(f"  words {words}\n  common words {[w['word'] for w in common]}", flush=True)
     result = {"articles": count, "build": {"raw": raw, "ours": ours,
                                            "ours_share_of_raw_rate": round(ours["rows_per_s"] / raw["rows_per_s"], 3)},
-              "words": words, "row_id": row_id,
+              "words": words, "common_words": common, "row_id": row_id,
               "load": {"connections": args.connections, "duration_s": args.duration, "runs": args.runs}}
     for kind in ("ours", "plain"):
-        result[kind] = serve_and_measure(kind, db, words, row_id, args)
+        result[kind] = serve_and_measure(kind, db, words, row_id, args, common)
     result[WITHOUT_RELATED] = serve_and_measure(WITHOUT_RELATED, db, words, row_id, args)
     if not args.keep and db.stat().st_size > 2 * 2**30:
         db.unlink()

@@ -5,7 +5,8 @@ each over the filtered rows. On the full archive a facet's scan takes longer tha
 the facet silently disappears, and a search for a common word looks up every hit in the article table
 three times over (bench/README.md). Here, for an immutable file:
 
-- a search's hits are read once per request from the FTS index (`select group_concat(rowid) ... match`);
+- a search's hits are read once per request from the FTS index (`select group_concat(rowid) ... match`), and kept
+  across requests only for a search that matches most rows (a common word: a million hits to read each time);
   next to filters (ANDed, as Datasette writes them), they are the hits among the filters' rows; page_rowids()
   hands them to plugins/timeline.py too, which counts them per year and month like a facet;
 - facets are counted from compact in-memory columns keyed by rowid, for any filter (the filter runs once);
@@ -41,6 +42,13 @@ MAX_DISTINCT = 100_000
 MAX_COMBINATIONS = 5_000
 # Fewer hits than this: SQLite's own plan (look up each hit, sort) is already quick.
 FEW_HITS = 2_000
+# A search that matches more than this share of the rows (a common word: und, die, Jahr) reads about a million hits
+# at a million articles — ~70 ms of FTS5, ~25 of group_concat and ~15–20 of parsing under the GIL — for every page,
+# though in an immutable file they are the same each time. The hits of the last DENSE_KEPT such searches are kept
+# (8 MB each at a million articles), as Lucene's query cache keeps the documents of costly filters; rarer searches
+# read theirs anew, in a few milliseconds.
+DENSE_SHARE = 0.5
+DENSE_KEPT = 8
 _NO_ROWS = np.zeros(0, dtype=np.int64)
 # What one request has worked out (a search's hits, a filter's rows), shared by its statements and facets;
 # set per request by asgi_wrapper, so nothing is reused across requests.
@@ -287,6 +295,7 @@ class Search:
         self.execute = db.execute  # Datasette's own, before install() wraps it
         self.total: int | None = None
         self.indexed: set[str] = set()
+        self.dense: dict[tuple, np.ndarray] = {}  # (match, search) → the hits of a search of most rows, oldest first
         t, f = escape_sqlite(table), escape_sqlite(fts)
         self.clause = {m: f"rowid in (select rowid from {f} where {f} match {m})" for m in ("escape_fts(:search)", ":search")}
         self.count_sql = re.compile(rf"^select count\(\*\) from {re.escape(t)} where (.+) $", re.S)
@@ -312,11 +321,22 @@ class Search:
             self.indexed, self.total = indexed, total
 
     async def hits(self, match: str, params) -> np.ndarray:
+        """The rowids the search matches, in order (read-only when kept: the same array serves later pages)."""
         search = (params or {}).get("search")
+        key = (match, search)  # `match` reads the search from the parameter `search` alone
+        if key in self.dense:
+            self.dense[key] = self.dense.pop(key)  # the newest again
+            return self.dense[key]
 
         async def read():
             f = escape_sqlite(self.fts)
-            return await read_rowids(self.execute, f"from {f} where {f} match {match}", params)
+            found = await read_rowids(self.execute, f"from {f} where {f} match {match}", params)
+            if self.total and len(found) > self.total * DENSE_SHARE:
+                found.flags.writeable = False
+                self.dense[key] = found
+                while len(self.dense) > DENSE_KEPT:
+                    del self.dense[next(iter(self.dense))]
+            return found
 
         return await once_per_request(("hits", self.db.name, self.table, match, search), read)
 

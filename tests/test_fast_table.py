@@ -2,6 +2,7 @@
 own SQL says, for the unfiltered table, a common word (the in-memory paths) and a search with a filter."""
 from __future__ import annotations
 
+import asyncio
 import random
 from sqlite_utils.utils import sqlite3  # the SQLite the archive code uses (pysqlite3 where installed)
 import sys
@@ -108,6 +109,49 @@ def test_table_page_equals_datasettes_sql(archive, query, where, params):
     newest = sql(db, f"select published from articles where {where} order by published desc limit 50", *params)
     assert [row["published"] for row in data["rows"]] == [p for p, in newest]
     assert facet_counts(data) == expected_facets(db, where, *params)
+
+
+def test_hits_of_a_search_of_most_rows_are_kept(archive, monkeypatch):
+    """»und« is in every article and »Text« too: each one's hits are read once, and the same read-only array answers
+    later pages; »Hafen« (in about three in ten) is read anew each time; of the searches of most rows, only the last
+    DENSE_KEPT stay."""
+    import fast_table
+    from datasette.app import Datasette
+
+    _, db = archive
+    monkeypatch.setattr(fast_table, "DENSE_KEPT", 1)
+    search = fast_table.Search(Datasette(immutables=[str(db)]).get_database("archive"), "articles", "articles_fts")
+    search.check()
+    reads, execute = [], search.execute
+
+    async def counted(sql, *args, **kwargs):
+        reads.append(sql)
+        return await execute(sql, *args, **kwargs)
+
+    search.execute = counted
+
+    def expected(word):
+        query = "select rowid from articles_fts where articles_fts match ? order by rowid"
+        return [rowid for rowid, in sql(db, query, german_search.german_match(word))]
+
+    async def run():
+        async def hits(word):
+            return await search.hits(":search", {"search": german_search.german_match(word)})
+
+        und = await hits("und")
+        assert und.tolist() == expected("und") and len(und) == ARTICLES and len(reads) == 1
+        assert await hits("und") is und and len(reads) == 1
+        assert not und.flags.writeable  # shared by every later page: nothing may change it in place
+        hafen = [await hits("Hafen") for _ in range(2)]
+        assert ARTICLES / 10 < len(hafen[0]) < ARTICLES * fast_table.DENSE_SHARE and len(reads) == 3
+        assert hafen[0] is not hafen[1] and hafen[0].tolist() == hafen[1].tolist() == expected("Hafen")
+        text = await hits("Text")
+        assert text.tolist() == expected("Text") and len(reads) == 4
+        assert await hits("Text") is text and len(reads) == 4
+        again = await hits("und")  # pushed out by »Text«: read again
+        assert again is not und and again.tolist() == und.tolist() and len(reads) == 5
+
+    asyncio.run(run())
 
 
 def test_second_page_of_a_common_word(archive):
