@@ -51,7 +51,7 @@ DENSE_SHARE = 0.5
 DENSE_KEPT = 8
 _NO_ROWS = np.zeros(0, dtype=np.int64)
 # What one request has worked out (a search's hits, a filter's rows), shared by its statements and facets;
-# set per request by asgi_wrapper, so nothing is reused across requests.
+# set per request by asgi_wrapper, so nothing is reused across requests (the hits of a common word aside: Search.dense).
 _REQUEST = contextvars.ContextVar("fast_table_request", default=None)
 
 
