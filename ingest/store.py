@@ -417,9 +417,6 @@ def building(target: str | Path) -> Iterator[sqlite_utils.Database]:
     # the sorts of CREATE INDEX and of the article choice on every core: the build's tail has one process working
     # (15 indexes over a million articles: 1.2–1.5 → 1.0–1.5 s each with a second thread)
     db.conn.execute(f"PRAGMA threads = {min(os.cpu_count() or 1, 8)}")
-    # the pages table's nine indexes take rows in hash order (sha256, content key, ids): with SQLite's 2 MB default
-    # nearly every row reads and writes index pages through the OS (1M pages' rows: 25–28 → 20–21 CPU s with 64 MB)
-    db.conn.execute("PRAGMA cache_size = -65536")
     try:
         create_schema(db)
         yield db
