@@ -30,17 +30,22 @@ class Served:
         self.url = f"http://127.0.0.1:{port}"
         self.proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
                                      start_new_session=True)
-        deadline = time.monotonic() + start_timeout
+        try:
+            self._await_start(time.monotonic() + start_timeout)
+        except BaseException:  # a timeout, or the caller stopped (Ctrl-C, SIGTERM) while the server was starting:
+            self.stop()        # no caller holds this object yet, so no one else could stop it
+            raise
+
+    def _await_start(self, deadline: float) -> None:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"{name} exited: {self.log.read_text()[-2000:]}")
+                raise RuntimeError(f"{self.name} exited: {self.log.read_text()[-2000:]}")
             try:
                 if httpx.get(self.url + "/-/versions.json", timeout=2).status_code == 200:
                     return
             except httpx.HTTPError:
                 time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"{name} did not start: {self.log.read_text()[-2000:]}")
+        raise RuntimeError(f"{self.name} did not start: {self.log.read_text()[-2000:]}")
 
     def get(self, path: str, **kwargs) -> httpx.Response:
         return httpx.get(self.url + path, timeout=30, **kwargs)
