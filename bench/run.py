@@ -104,14 +104,13 @@ def common_words(db: Path) -> list[dict]:
     from german_search import german_match
 
     count = 2 * DENSE_KEPT
-
-    words, _ = vocabulary()
+    words, _ = vocabulary()  # (alphabetic words only)
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     total = conn.execute("select count(*) from articles").fetchone()[0]
     chosen, searches = [], set()
     for word in words:
         match = german_match(word)
-        if not word.isalpha() or match in searches:
+        if match in searches:
             continue
         hits = conn.execute("select count(*) from articles_fts where articles_fts match ?", [match]).fetchone()[0]
         if hits <= total / 2:
@@ -195,10 +194,11 @@ def wrk(url: str, duration: float, connections: int, paths: list[str] = ()) -> d
     return result
 
 
-def load(server: Server, path: str | list, runs: int, duration: float, connections: int) -> dict:
-    """Median p50/p95/rps of several bounded wrk runs; failures added up over all of them."""
-    paths = path if isinstance(path, list) else []
-    results = [wrk(server.url + (paths[0] if paths else path), duration, connections, paths) for _ in range(runs)]
+def load(server: Server, paths: list[str], runs: int, duration: float, connections: int) -> dict:
+    """Median p50/p95/rps of several bounded wrk runs on a page (several `paths`: asked in turn); failures added up
+    over all of them."""
+    turns = paths if len(paths) > 1 else []
+    results = [wrk(server.url + paths[0], duration, connections, turns) for _ in range(runs)]
     summary = {key: round(statistics.median(r[key] for r in results), 1) for key in ("p50_ms", "p95_ms", "rps")}
     summary["requests"] = sum(r["requests"] for r in results)
     summary["failed"] = sum(r["non_2xx_3xx"] + r["timeouts"] + r["connect_errors"] + r["read_errors"]
@@ -215,11 +215,11 @@ def serve_and_measure(kind: str, db: Path, words: dict, row_id: str, args, commo
     try:
         started = time.perf_counter()
         out = {}
+        asked = {name: path if isinstance(path, list) else [path] for name, path, _facets in pages}
         for name, path, facets in pages:
-            first = path[0] if isinstance(path, list) else path
-            out[name] = {"path": path, **check(server, first, facets)}  # also warms caches, as a visitor would
+            out[name] = {"path": path, **check(server, asked[name][0], facets)}  # also warms caches, as a visitor would
         for name, path, facets in pages:
-            out[name].update(load(server, path, args.runs, args.duration, args.connections))
+            out[name].update(load(server, asked[name], args.runs, args.duration, args.connections))
             print(f"  {kind:5} {name:26} p50 {out[name]['p50_ms']:8.1f} ms  p95 {out[name]['p95_ms']:8.1f} ms  "
                   f"{out[name]['rps']:7.1f} req/s  failed {out[name]['failed']}"
                   + (f"  facets missing {out[name]['facets_missing']}" if out[name].get("facets_missing") else ""),
